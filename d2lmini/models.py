@@ -1,0 +1,85 @@
+"""Recurrent language models: the from-scratch RNN (chapter 2) and the Gluon wrapper (chapter 3).
+
+Shapes: token batches X are (batch_size, num_steps) integer arrays; a model returns
+outputs of shape (num_steps * batch_size, vocab_size), time-major, and the new state.
+"""
+from d2l.mxnet import try_gpu  # noqa: F401  (re-exported: a GPU if MXNet sees one, else the CPU)
+from mxnet import np, npx
+from mxnet.gluon import nn
+
+
+def get_rnn_params(vocab_size, num_hiddens, device):
+    """Weights (normal, std 0.01) and zero biases of a one-layer RNN with a dense output layer."""
+    num_inputs = num_outputs = vocab_size
+
+    def normal(shape):
+        return np.random.normal(scale=0.01, size=shape, ctx=device)
+
+    W_xh = normal((num_inputs, num_hiddens))   # input -> hidden
+    W_hh = normal((num_hiddens, num_hiddens))  # hidden -> hidden, the recurrence
+    b_h = np.zeros(num_hiddens, ctx=device)
+    W_hq = normal((num_hiddens, num_outputs))  # hidden -> output
+    b_q = np.zeros(num_outputs, ctx=device)
+    params = [W_xh, W_hh, b_h, W_hq, b_q]
+    for param in params:
+        param.attach_grad()
+    return params
+
+
+def init_rnn_state(batch_size, num_hiddens, device):
+    """The initial hidden state: a tuple holding one (batch_size, num_hiddens) array of zeros."""
+    return (np.zeros((batch_size, num_hiddens), ctx=device),)
+
+
+def rnn(inputs, state, params):
+    """Run the RNN over inputs of shape (num_steps, batch_size, vocab_size).
+
+    Returns outputs (num_steps * batch_size, vocab_size) and the final state (H,).
+    """
+    W_xh, W_hh, b_h, W_hq, b_q = params
+    H, = state
+    hiddens = []
+    for X in inputs:  # one time step at a time: X is (batch_size, vocab_size)
+        H = np.tanh(np.dot(X, W_xh) + np.dot(H, W_hh) + b_h)
+        hiddens.append(H)
+    # The output layer does not feed back into the recurrence: apply it to all steps at once
+    outputs = np.dot(np.concatenate(hiddens, axis=0), W_hq) + b_q
+    return outputs, (H,)
+
+
+class RNNModelScratch:
+    """A recurrent language model built from plain functions: one-hot in, logits out."""
+    def __init__(self, vocab_size, num_hiddens, device, get_params, init_state, forward_fn):
+        self.vocab_size, self.num_hiddens = vocab_size, num_hiddens
+        self.params = get_params(vocab_size, num_hiddens, device)
+        self.init_state, self.forward_fn = init_state, forward_fn
+
+    def __call__(self, X, state):
+        """X: (batch_size, num_steps) token indices."""
+        if X.ndim != 2:
+            raise ValueError(f'X must be a (batch_size, num_steps) array of token indices, got shape {X.shape}')
+        X = npx.one_hot(X.T, self.vocab_size)  # (num_steps, batch_size, vocab_size)
+        return self.forward_fn(X, state, self.params)
+
+    def begin_state(self, batch_size, ctx):
+        return self.init_state(batch_size, self.num_hiddens, ctx)
+
+
+class RNNModel(nn.Block):
+    """A Gluon recurrent layer (rnn.RNN, rnn.GRU or rnn.LSTM) between one-hot inputs and a dense output."""
+    def __init__(self, rnn_layer, vocab_size, **kwargs):
+        super().__init__(**kwargs)
+        self.rnn = rnn_layer
+        self.vocab_size = vocab_size
+        self.dense = nn.Dense(vocab_size)
+
+    def forward(self, inputs, state):
+        """inputs: (batch_size, num_steps) token indices."""
+        X = npx.one_hot(inputs.T, self.vocab_size)  # (num_steps, batch_size, vocab_size)
+        Y, state = self.rnn(X, state)               # Y: (num_steps, batch_size, num_hiddens)
+        output = self.dense(Y.reshape(-1, Y.shape[-1]))
+        return output, state
+
+    def begin_state(self, *args, **kwargs):
+        """The layer's zero state: a list of arrays (one for RNN/GRU, two for LSTM)."""
+        return self.rnn.begin_state(*args, **kwargs)

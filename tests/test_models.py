@@ -1,0 +1,82 @@
+"""d2lmini.models: the scratch RNN against a NumPy reference, and the Gluon wrapper's shapes."""
+import numpy as onp
+import pytest
+from mxnet import np, npx
+from mxnet.gluon import rnn
+
+import d2lmini
+
+npx.set_np()
+DEVICE = npx.cpu()
+
+
+def scratch_model(vocab_size=7, num_hiddens=16):
+    d2lmini.set_seed(0)
+    return d2lmini.RNNModelScratch(vocab_size, num_hiddens, DEVICE, d2lmini.get_rnn_params,
+                                   d2lmini.init_rnn_state, d2lmini.rnn)
+
+
+def test_rnn_params_shapes_and_init():
+    d2lmini.set_seed(0)
+    W_xh, W_hh, b_h, W_hq, b_q = d2lmini.get_rnn_params(28, 256, DEVICE)
+    assert [W_xh.shape, W_hh.shape, b_h.shape, W_hq.shape, b_q.shape] == [
+        (28, 256), (256, 256), (256,), (256, 28), (28,)]
+    assert float(np.abs(b_h).sum()) == 0 and float(np.abs(b_q).sum()) == 0
+    assert 0.009 < float(W_hh.std()) < 0.011
+    assert W_hh.grad is not None
+
+
+def test_scratch_rnn_matches_a_numpy_reference():
+    net = scratch_model()
+    X = np.array([[1, 2, 3], [4, 5, 6]], dtype='int32')  # (batch 2, steps 3)
+    state = net.begin_state(batch_size=2, ctx=DEVICE)
+    assert isinstance(state, tuple) and state[0].shape == (2, 16)
+    outputs, (H,) = net(X, state)
+    assert outputs.shape == (3 * 2, 7) and H.shape == (2, 16)
+
+    W_xh, W_hh, b_h, W_hq, b_q = [p.asnumpy().astype('float64') for p in net.params]
+    h = onp.zeros((2, 16))
+    expected = []
+    for t in range(3):  # time-major: step t holds column t of X
+        x = onp.eye(7)[X.asnumpy()[:, t]]
+        h = onp.tanh(x @ W_xh + h @ W_hh + b_h)
+        expected.append(h @ W_hq + b_q)
+    onp.testing.assert_allclose(outputs.asnumpy(), onp.concatenate(expected), rtol=1e-5, atol=1e-7)
+    onp.testing.assert_allclose(H.asnumpy(), h, rtol=1e-5, atol=1e-7)
+
+
+def test_scratch_model_refuses_one_dimensional_input():
+    net = scratch_model()
+    with pytest.raises(ValueError, match=r'\(batch_size, num_steps\)'):
+        net(np.array([1, 2, 3], dtype='int32'), net.begin_state(1, DEVICE))
+
+
+@pytest.mark.parametrize('layer, num_states', [
+    (lambda: rnn.RNN(16, activation='tanh'), 1), (lambda: rnn.GRU(16), 1), (lambda: rnn.LSTM(16), 2),
+    (lambda: rnn.LSTM(16, num_layers=2), 2)])
+def test_gluon_model_shapes(layer, num_states):
+    layer = layer()
+    net = d2lmini.RNNModel(layer, vocab_size=7)
+    net.initialize(ctx=DEVICE)
+    state = net.begin_state(batch_size=2, ctx=DEVICE)
+    assert len(state) == num_states
+    assert state[0].shape == (layer._num_layers, 2, 16)
+    Y, new_state = net(np.array([[1, 2, 3], [4, 5, 6]], dtype='int32'), state)
+    assert Y.shape == (3 * 2, 7)
+    assert [s.shape for s in new_state] == [s.shape for s in state]
+
+
+def test_gluon_model_output_is_time_major():
+    """Row t * batch_size + b of the output belongs to step t of sequence b, as in the scratch model."""
+    net = d2lmini.RNNModel(rnn.RNN(8, activation='tanh'), vocab_size=5)
+    d2lmini.set_seed(0)
+    net.initialize(ctx=DEVICE)
+    X = np.array([[1, 2, 3], [4, 0, 2]], dtype='int32')
+    Y, _ = net(X, net.begin_state(batch_size=2, ctx=DEVICE))
+    Y_second, _ = net(X[1:], net.begin_state(batch_size=1, ctx=DEVICE))
+    onp.testing.assert_allclose(Y.asnumpy()[1::2], Y_second.asnumpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_try_gpu_falls_back_to_cpu():
+    device = d2lmini.try_gpu()
+    assert device == (npx.gpu(0) if npx.num_gpus() > 0 else npx.cpu())

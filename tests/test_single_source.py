@@ -1,0 +1,60 @@
+"""The helpers a chapter explains (its ``#@save`` cells) are, character for character, what d2lmini ships."""
+import ast
+import importlib
+import inspect
+import json
+import pkgutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import d2lmini
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / 'notebooks').glob('*.ipynb'))
+MODULES = [importlib.import_module(f'd2lmini.{m.name}') for m in pkgutil.iter_modules(d2lmini.__path__)]
+
+
+def saved_definitions(notebook):
+    """(name, source) of every top-level def/class in the notebook's #@save cells."""
+    cells = json.loads(notebook.read_text(encoding='utf-8'))['cells']
+    for cell in cells:
+        source = ''.join(cell['source'])
+        if cell['cell_type'] != 'code' or not source.startswith('#@save'):
+            continue
+        for node in ast.parse(source).body:
+            if not isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                raise AssertionError(f'{notebook.name}: a #@save cell may hold only defs and classes, '
+                                     f'found {type(node).__name__} in:\n{source}')
+            yield node.name, ast.get_source_segment(source, node, padded=True)
+
+
+def shipped_source(name):
+    """Source of the d2lmini object of that name, from the module that defines it."""
+    for module in MODULES:
+        obj = getattr(module, name, None)
+        if obj is not None and getattr(obj, '__module__', None) == module.__name__:
+            return inspect.getsource(obj)
+    raise AssertionError(f'{name} is shown in a chapter with #@save but d2lmini does not define it')
+
+
+def test_there_are_chapters():
+    assert len(NOTEBOOKS) >= 3
+
+
+@pytest.mark.parametrize('notebook', NOTEBOOKS, ids=lambda p: p.stem)
+def test_saved_cells_match_package(notebook):
+    definitions = list(saved_definitions(notebook))
+    for name, source in definitions:
+        shipped = shipped_source(name)
+        assert textwrap.dedent(source).rstrip() == shipped.rstrip(), (
+            f'{notebook.name}: {name} differs from the d2lmini version; keep the two in step')
+    names = [name for name, _ in definitions]
+    assert len(names) == len(set(names)), f'{notebook.name} saves some helper twice: {names}'
+
+
+def test_every_saved_helper_is_exported():
+    """What a chapter saves is reachable as d2lmini.<name>, as in D2L's d2l.<name>."""
+    for notebook in NOTEBOOKS:
+        for name, _ in saved_definitions(notebook):
+            assert hasattr(d2lmini, name), f'{name} (from {notebook.name}) is not exported by d2lmini/__init__.py'
