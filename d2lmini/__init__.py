@@ -6,10 +6,12 @@ Importing d2lmini switches MXNet to its NumPy interface (``npx.set_np()``).
 from mxnet import npx
 
 from .corpora import CORPORA, CorpusUnavailableError, cache_dir, corpus_path, read_corpus
-from .data import (SeqDataLoader, Vocab, check_batch_shape, load_corpus_time_machine, load_data_time_machine,
+from .data import (SeqDataLoader, Vocab, check_batch_shape, clean_text, load_corpus_time_machine,
+                   load_data_corpus, load_data_shakespeare, load_data_time_machine,
                    load_data_time_machine_split, read_time_machine, seq_data_iter_random,
                    seq_data_iter_sequential, split_corpus, tokenize)
-from .models import RNNModel, RNNModelScratch, get_rnn_params, init_rnn_state, rnn, try_gpu
+from .models import (RNNModel, RNNModelScratch, get_gru_params, get_lstm_params, get_rnn_params, gru,
+                     init_lstm_state, init_rnn_state, lstm, rnn, try_gpu)
 from .training import (detach_state, evaluate_ppl, grad_clipping, max_epochs, predict_ch8,
                        set_seed, train_ch8, train_epoch_ch8)
 

@@ -170,3 +170,38 @@ def load_data_time_machine_split(batch_size, num_steps, held_out=0.1, use_random
     train_iter = SeqDataLoader(train, batch_size, num_steps, use_random_iter)
     held_out_iter = SeqDataLoader(tail, batch_size, num_steps, offset=0)
     return train_iter, held_out_iter, vocab
+
+
+def clean_text(text, letters_only=True):
+    """The lectures' preprocessing (lower-case letters and single spaces), or the text as it is."""
+    if letters_only:
+        return re.sub('[^A-Za-z]+', ' ', text).strip().lower()
+    return text
+
+
+def load_data_corpus(name, batch_size, num_steps, letters_only=True, val_fraction=0.05,
+                     test_fraction=0.05, use_random_iter=False):
+    """(train_iter, val_iter, test_iter, vocab) for a registered corpus, as characters.
+
+    The text is cut into three contiguous slices, in this order: training, validation, test (the end).
+    The vocabulary is built on the training slice only; characters it lacks map to '<unk>'.
+    Validation and test iterators read their slice once, in order (sequential, offset 0).
+    """
+    for label, fraction in (('val_fraction', val_fraction), ('test_fraction', test_fraction)):
+        if not 0 < fraction < 0.5:
+            raise ValueError(f'{label} must be between 0 and 0.5, got {fraction!r}')
+    text = clean_text(corpora.read_corpus(name), letters_only)
+    val_start = len(text) - int(len(text) * test_fraction) - int(len(text) * val_fraction)
+    test_start = len(text) - int(len(text) * test_fraction)
+    train_text, val_text, test_text = text[:val_start], text[val_start:test_start], text[test_start:]
+    vocab = Vocab(list(train_text))
+    train_iter = SeqDataLoader(vocab[list(train_text)], batch_size, num_steps, use_random_iter)
+    val_iter = SeqDataLoader(vocab[list(val_text)], batch_size, num_steps, offset=0)
+    test_iter = SeqDataLoader(vocab[list(test_text)], batch_size, num_steps, offset=0)
+    return train_iter, val_iter, test_iter, vocab
+
+
+def load_data_shakespeare(batch_size, num_steps, letters_only=True, use_random_iter=False):
+    """(train_iter, val_iter, test_iter, vocab) for Tiny Shakespeare: 90% / 5% / 5%, contiguous."""
+    return load_data_corpus('tiny_shakespeare', batch_size, num_steps, letters_only,
+                            use_random_iter=use_random_iter)

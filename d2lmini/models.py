@@ -83,3 +83,79 @@ class RNNModel(nn.Block):
     def begin_state(self, *args, **kwargs):
         """The layer's zero state: a list of arrays (one for RNN/GRU, two for LSTM)."""
         return self.rnn.begin_state(*args, **kwargs)
+
+
+def normal_param(shape, device):
+    """A weight array drawn from N(0, 0.01^2), with room for its gradient."""
+    param = np.random.normal(scale=0.01, size=shape, ctx=device)
+    param.attach_grad()
+    return param
+
+
+def zero_param(shape, device):
+    """A bias array of zeros, with room for its gradient."""
+    param = np.zeros(shape, ctx=device)
+    param.attach_grad()
+    return param
+
+
+def get_gru_params(vocab_size, num_hiddens, device):
+    """Parameters of a GRU: (W_x*, W_h*, b_*) for the update gate, reset gate and candidate, then W_hq, b_q."""
+    params = []
+    for _ in ('update gate Z', 'reset gate R', 'candidate state'):
+        params += [normal_param((vocab_size, num_hiddens), device),
+                   normal_param((num_hiddens, num_hiddens), device),
+                   zero_param(num_hiddens, device)]
+    return params + [normal_param((num_hiddens, vocab_size), device), zero_param(vocab_size, device)]
+
+
+def gru(inputs, state, params):
+    """Run a GRU over inputs (num_steps, batch_size, vocab_size); same signature as ``rnn``.
+
+    The state is (H,), as for the plain RNN, so ``init_rnn_state`` serves the GRU too.
+    """
+    W_xz, W_hz, b_z, W_xr, W_hr, b_r, W_xh, W_hh, b_h, W_hq, b_q = params
+    H, = state
+    hiddens = []
+    for X in inputs:
+        Z = npx.sigmoid(np.dot(X, W_xz) + np.dot(H, W_hz) + b_z)        # update gate
+        R = npx.sigmoid(np.dot(X, W_xr) + np.dot(H, W_hr) + b_r)        # reset gate
+        H_tilde = np.tanh(np.dot(X, W_xh) + np.dot(R * H, W_hh) + b_h)  # candidate state
+        H = Z * H + (1 - Z) * H_tilde
+        hiddens.append(H)
+    outputs = np.dot(np.concatenate(hiddens, axis=0), W_hq) + b_q
+    return outputs, (H,)
+
+
+def get_lstm_params(vocab_size, num_hiddens, device):
+    """Parameters of an LSTM: (W_x*, W_h*, b_*) for the input, forget and output gates and the candidate cell,
+    then W_hq, b_q."""
+    params = []
+    for _ in ('input gate I', 'forget gate F', 'output gate O', 'candidate cell'):
+        params += [normal_param((vocab_size, num_hiddens), device),
+                   normal_param((num_hiddens, num_hiddens), device),
+                   zero_param(num_hiddens, device)]
+    return params + [normal_param((num_hiddens, vocab_size), device), zero_param(vocab_size, device)]
+
+
+def init_lstm_state(batch_size, num_hiddens, device):
+    """The LSTM's initial state: a pair (H, C) of (batch_size, num_hiddens) zero arrays."""
+    return (np.zeros((batch_size, num_hiddens), ctx=device),
+            np.zeros((batch_size, num_hiddens), ctx=device))
+
+
+def lstm(inputs, state, params):
+    """Run an LSTM over inputs (num_steps, batch_size, vocab_size); the state is the pair (H, C)."""
+    (W_xi, W_hi, b_i, W_xf, W_hf, b_f, W_xo, W_ho, b_o, W_xc, W_hc, b_c, W_hq, b_q) = params
+    H, C = state
+    hiddens = []
+    for X in inputs:
+        I = npx.sigmoid(np.dot(X, W_xi) + np.dot(H, W_hi) + b_i)      # input gate
+        F = npx.sigmoid(np.dot(X, W_xf) + np.dot(H, W_hf) + b_f)      # forget gate
+        O = npx.sigmoid(np.dot(X, W_xo) + np.dot(H, W_ho) + b_o)      # output gate
+        C_tilde = np.tanh(np.dot(X, W_xc) + np.dot(H, W_hc) + b_c)    # candidate cell
+        C = F * C + I * C_tilde
+        H = O * np.tanh(C)
+        hiddens.append(H)
+    outputs = np.dot(np.concatenate(hiddens, axis=0), W_hq) + b_q
+    return outputs, (H, C)

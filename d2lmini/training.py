@@ -78,8 +78,8 @@ def grad_clipping(net, theta):
         param.grad[:] = param.grad * scale
 
 
-def train_epoch_ch8(net, train_iter, loss, updater, device, use_random_iter):
-    """Train one epoch; return (perplexity, tokens per second)."""
+def train_epoch_ch8(net, train_iter, loss, updater, device, use_random_iter, theta=1):
+    """Train one epoch, clipping gradients to norm ``theta``; return (perplexity, tokens per second)."""
     state, timer = None, d2l.Timer()
     total_loss, num_tokens = np.zeros(1, ctx=device), 0  # summed on the device, read once at the end
     for X, Y in train_iter:
@@ -95,7 +95,7 @@ def train_epoch_ch8(net, train_iter, loss, updater, device, use_random_iter):
             y_hat, state = net(X, state)
             l = loss(y_hat, y).mean()
         l.backward()
-        grad_clipping(net, 1)
+        grad_clipping(net, theta)
         updater(batch_size=1)  # the loss is already a mean
         total_loss += l * y.size
         num_tokens += y.size
@@ -127,11 +127,12 @@ def in_notebook():
 
 
 def train_ch8(net, train_iter, vocab, lr, num_epochs, device, use_random_iter=False, val_iter=None,
-              prefixes=('time traveller', 'traveller')):
+              prefixes=('time traveller', 'traveller'), theta=1):
     """Train a model (a Gluon block is first initialized afresh); plot perplexity by epoch.
 
     With ``val_iter``, the held-out perplexity is measured after each epoch as well.
-    At the end, prints the perplexities and 50 characters predicted after each of ``prefixes``.
+    Gradients are clipped to norm ``theta``. At the end, prints the perplexities and
+    50 characters predicted after each of ``prefixes``.
     Returns a dict of per-epoch lists: 'train_ppl', 'val_ppl' (if any) and 'tokens_per_sec'.
     """
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
@@ -148,7 +149,7 @@ def train_ch8(net, train_iter, vocab, lr, num_epochs, device, use_random_iter=Fa
         legend.append('held-out')
     progress = LiveProgress(num_epochs, legend)
     for epoch in range(num_epochs):
-        ppl, speed = train_epoch_ch8(net, train_iter, loss, updater, device, use_random_iter)
+        ppl, speed = train_epoch_ch8(net, train_iter, loss, updater, device, use_random_iter, theta)
         history['train_ppl'].append(ppl)
         history['tokens_per_sec'].append(speed)
         if val_iter is not None:

@@ -147,3 +147,42 @@ def test_load_data_time_machine_split_covers_the_book_once():
     for X, Y in train_iter:
         assert X.shape == (32, 35)
     assert len(train_iter.args[0]) == cut
+
+
+def test_clean_text():
+    assert d2lmini.clean_text("First Citizen:\nBefore we proceed, hear me.") == \
+        'first citizen before we proceed hear me'
+    assert d2lmini.clean_text('A b!\n', letters_only=False) == 'A b!\n'
+
+
+@pytest.mark.parametrize('letters_only', [True, False])
+def test_shakespeare_split_is_contiguous_and_vocab_comes_from_training(letters_only):
+    train_iter, val_iter, test_iter, vocab = d2lmini.load_data_shakespeare(16, 20, letters_only)
+    text = d2lmini.clean_text(corpora.read_corpus('tiny_shakespeare'), letters_only)
+    train, val, test = (it.args[0] for it in (train_iter, val_iter, test_iter))
+    assert len(train) + len(val) + len(test) == len(text)
+    assert len(val) == len(test) == int(len(text) * 0.05)
+    # The three slices are the text in order, with no overlap
+    assert ''.join(vocab.to_tokens(test[-30:])) == text[-30:]
+    assert ''.join(vocab.to_tokens(val[:30])) == text[len(train):len(train) + 30]
+    assert set(vocab.idx_to_token[1:]) == set(text[:len(train)])
+    assert len(vocab) == (28 if letters_only else 66)
+    X, _ = next(iter(test_iter))
+    assert X[0].tolist() == test[:20]
+
+
+def test_unseen_characters_map_to_unk(monkeypatch, tmp_path):
+    text = 'abcab' * 100 + 'abz' * 10  # 'z' appears only in the held-out tail
+    (tmp_path / 'toy.txt').write_text(text)
+    monkeypatch.setitem(corpora.CORPORA, 'toy', corpora.Corpus(
+        'toy', 'toy.txt', 'http://127.0.0.1:9/toy.txt', corpora.sha1sum(tmp_path / 'toy.txt')))
+    monkeypatch.setenv('D2LMINI_DATA', str(tmp_path))
+    _, _, test_iter, vocab = d2lmini.load_data_corpus('toy', 2, 5, letters_only=False,
+                                                       val_fraction=0.05, test_fraction=0.05)
+    assert 'z' not in vocab.token_to_idx
+    assert vocab.unk in test_iter.args[0]
+
+
+def test_load_data_corpus_rejects_bad_fractions():
+    with pytest.raises(ValueError, match='test_fraction must be between 0 and 0.5'):
+        d2lmini.load_data_corpus('tiny_shakespeare', 2, 5, test_fraction=0.7)

@@ -80,3 +80,52 @@ def test_gluon_model_output_is_time_major():
 def test_try_gpu_falls_back_to_cpu():
     device = d2lmini.try_gpu()
     assert device == (npx.gpu(0) if npx.num_gpus() > 0 else npx.cpu())
+
+
+def sigmoid(x):
+    return 1 / (1 + onp.exp(-x))
+
+
+def test_scratch_gru_matches_a_numpy_reference():
+    d2lmini.set_seed(0)
+    net = d2lmini.RNNModelScratch(7, 16, DEVICE, d2lmini.get_gru_params, d2lmini.init_rnn_state, d2lmini.gru)
+    assert len(net.params) == 11 and net.params[0].shape == (7, 16) and net.params[-2].shape == (16, 7)
+    for p in net.params:  # non-zero biases too, so that a wrong bias would show
+        p[:] = np.random.normal(scale=0.3, size=p.shape)
+    X = np.array([[1, 2, 3], [4, 5, 6]], dtype='int32')
+    outputs, (H,) = net(X, net.begin_state(2, DEVICE))
+    W_xz, W_hz, b_z, W_xr, W_hr, b_r, W_xh, W_hh, b_h, W_hq, b_q = [p.asnumpy().astype('float64')
+                                                                   for p in net.params]
+    h, expected = onp.zeros((2, 16)), []
+    for t in range(3):
+        x = onp.eye(7)[X.asnumpy()[:, t]]
+        z = sigmoid(x @ W_xz + h @ W_hz + b_z)
+        r = sigmoid(x @ W_xr + h @ W_hr + b_r)
+        h = z * h + (1 - z) * onp.tanh(x @ W_xh + (r * h) @ W_hh + b_h)
+        expected.append(h @ W_hq + b_q)
+    onp.testing.assert_allclose(outputs.asnumpy(), onp.concatenate(expected), rtol=1e-4, atol=1e-6)
+    onp.testing.assert_allclose(H.asnumpy(), h, rtol=1e-4, atol=1e-6)
+
+
+def test_scratch_lstm_equals_gluon_lstm_with_the_same_weights():
+    d2lmini.set_seed(0)
+    net = d2lmini.RNNModelScratch(7, 16, DEVICE, d2lmini.get_lstm_params, d2lmini.init_lstm_state,
+                                  d2lmini.lstm)
+    for p in net.params:
+        p[:] = np.random.normal(scale=0.3, size=p.shape)
+    state = net.begin_state(2, DEVICE)
+    assert isinstance(state, tuple) and [s.shape for s in state] == [(2, 16), (2, 16)]
+    X = np.array([[1, 2, 3], [4, 5, 6]], dtype='int32')
+    _, (H, C) = net(X, state)
+
+    W_xi, W_hi, b_i, W_xf, W_hf, b_f, W_xo, W_ho, b_o, W_xc, W_hc, b_c, _, _ = net.params
+    layer = rnn.LSTM(16, input_size=7)
+    layer.initialize(ctx=DEVICE)
+    # Gluon stacks the gates in the order input, forget, cell candidate, output; weights are (out, in)
+    layer.l0_i2h_weight.set_data(np.concatenate([W_xi.T, W_xf.T, W_xc.T, W_xo.T], axis=0))
+    layer.l0_h2h_weight.set_data(np.concatenate([W_hi.T, W_hf.T, W_hc.T, W_ho.T], axis=0))
+    layer.l0_i2h_bias.set_data(np.concatenate([b_i, b_f, b_c, b_o]))
+    layer.l0_h2h_bias.set_data(np.zeros(64))
+    _, (h, c) = layer(npx.one_hot(X.T, 7), layer.begin_state(batch_size=2, ctx=DEVICE))
+    onp.testing.assert_allclose(H.asnumpy(), h[0].asnumpy(), rtol=1e-4, atol=1e-6)
+    onp.testing.assert_allclose(C.asnumpy(), c[0].asnumpy(), rtol=1e-4, atol=1e-6)
