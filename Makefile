@@ -2,6 +2,7 @@
 #   make book       build the rendered book into _build/html (from the stored outputs)
 #   make test       unit tests + nbval re-execution of every notebook
 #   make notebooks  re-run every chapter top to bottom with its real settings, storing the outputs
+#                   (or some: make notebooks NOTEBOOKS="notebooks/02-rnn-scratch.ipynb")
 # Each target creates .venv from requirements.txt first if needed.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -14,7 +15,9 @@ ifneq ($(wildcard $(SHARED_DATA)/SHA1SUMS),)
 export D2LMINI_DATA ?= $(SHARED_DATA)
 endif
 
-.PHONY: venv book test unit nbval notebooks clean
+NOTEBOOKS ?= $(wildcard notebooks/*.ipynb)
+
+.PHONY: venv book test notebooks clean
 
 venv: $(VENV)/.installed
 
@@ -38,7 +41,7 @@ test: venv
 	    --nbval-sanitize-with tests/nbval-sanitize.cfg --nbval-cell-timeout=900 --durations=10
 
 notebooks: venv
-	@for nb in notebooks/*.ipynb; do \
+	@for nb in $(NOTEBOOKS); do \
 	    start=$$(date +%s); \
 	    env -u D2LMINI_MAX_EPOCHS $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	        --ExecutePreprocessor.timeout=3600 "$$nb" || exit 1; \

@@ -6,11 +6,13 @@ Importing d2lmini switches MXNet to its NumPy interface (``npx.set_np()``).
 from mxnet import npx
 
 from .corpora import CORPORA, CorpusUnavailableError, cache_dir, corpus_path, read_corpus
+from .decoding import predict_sample
 from .data import (SeqDataLoader, Vocab, check_batch_shape, clean_text, load_corpus_time_machine,
                    load_data_corpus, load_data_shakespeare, load_data_time_machine,
                    load_data_time_machine_split, read_time_machine, seq_data_iter_random,
                    seq_data_iter_sequential, split_corpus, tokenize)
 from .models import (RNNModel, RNNModelScratch, get_gru_params, get_lstm_params, get_rnn_params, gru,
+                     normal_param, zero_param,
                      init_lstm_state, init_rnn_state, lstm, rnn, try_gpu)
 from .training import (detach_state, evaluate_ppl, grad_clipping, max_epochs, predict_ch8,
                        set_seed, train_ch8, train_epoch_ch8)
