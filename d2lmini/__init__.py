@@ -14,7 +14,7 @@ from .data import (SeqDataLoader, Vocab, check_batch_shape, clean_text, load_cor
 from .models import (RNNModel, RNNModelScratch, get_gru_params, get_lstm_params, get_rnn_params, gru,
                      normal_param, zero_param,
                      init_lstm_state, init_rnn_state, lstm, rnn, try_gpu)
-from .training import (detach_state, evaluate_ppl, grad_clipping, max_epochs, predict_ch8,
+from .training import (check_prefix, detach_state, evaluate_ppl, grad_clipping, max_epochs, predict_ch8,
                        set_seed, train_ch8, train_epoch_ch8)
 
 npx.set_np()

@@ -8,6 +8,8 @@ import numbers
 import numpy as onp
 from mxnet import np
 
+from .training import check_prefix
+
 
 def predict_sample(prefix, num_preds, net, vocab, device, temperature=1.0, top_k=None):
     """Like ``predict_ch8``, but *sample* each of the ``num_preds`` characters instead of taking the argmax.
@@ -20,15 +22,7 @@ def predict_sample(prefix, num_preds, net, vocab, device, temperature=1.0, top_k
     on the logits copied to the host, so a seeded run samples the same text on a CPU and on a GPU
     (as long as the logits agree).
     """
-    if not prefix:
-        raise ValueError('prefix is empty: give at least one character to start from, e.g. "time traveller"')
-    unknown = sorted({char for char in prefix if char not in vocab.token_to_idx})
-    if unknown:
-        raise ValueError(f'prefix {prefix!r} has characters that are not in the vocabulary: {unknown}. '
-                         'Use only characters the model was trained on (for The Time Machine: '
-                         'lower-case letters and the space; try prefix.lower() without punctuation).')
-    if not isinstance(num_preds, int) or num_preds < 0:
-        raise ValueError(f'num_preds must be a non-negative int, got {num_preds!r}')
+    check_prefix(prefix, num_preds, vocab)
     if (isinstance(temperature, bool) or not isinstance(temperature, numbers.Real)
             or not 0 < temperature < math.inf):
         raise ValueError(f'temperature must be a positive finite number, got {temperature!r} '

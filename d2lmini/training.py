@@ -38,10 +38,10 @@ def detach_state(state):
     return state.detach()
 
 
-def predict_ch8(prefix, num_preds, net, vocab, device):
-    """Feed ``prefix`` through the net to warm up its state, then append ``num_preds`` greedy characters.
+def check_prefix(prefix, num_preds, vocab):
+    """Refuse (ValueError) an empty prefix, characters not in the vocabulary, or a bad num_preds.
 
-    Characters that are not in the vocabulary are refused (ValueError) rather than read as '<unk>'.
+    Unknown characters are refused rather than read as '<unk>', which the model never saw in training.
     """
     if not prefix:
         raise ValueError('prefix is empty: give at least one character to start from, e.g. "time traveller"')
@@ -52,6 +52,11 @@ def predict_ch8(prefix, num_preds, net, vocab, device):
                          'lower-case letters and the space; try prefix.lower() without punctuation).')
     if not isinstance(num_preds, int) or num_preds < 0:
         raise ValueError(f'num_preds must be a non-negative int, got {num_preds!r}')
+
+
+def predict_ch8(prefix, num_preds, net, vocab, device):
+    """Feed ``prefix`` through the net to warm up its state, then append ``num_preds`` greedy characters."""
+    check_prefix(prefix, num_preds, vocab)
     outputs = vocab[list(prefix)]
     state = net.begin_state(batch_size=1, ctx=device)
     if len(outputs) > 1:  # warm-up: run over the prefix, ignoring the predictions
