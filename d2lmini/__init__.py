@@ -11,11 +11,11 @@ from .data import (SeqDataLoader, Vocab, check_batch_shape, clean_text, load_cor
                    load_data_corpus, load_data_shakespeare, load_data_time_machine,
                    load_data_time_machine_split, read_time_machine, seq_data_iter_random,
                    seq_data_iter_sequential, split_corpus, tokenize)
-from .models import (RNNModel, RNNModelScratch, get_gru_params, get_lstm_params, get_rnn_params, gru,
-                     normal_param, zero_param,
+from .models import (EmbeddingRNNModel, RNNModel, RNNModelScratch, get_gru_params, get_lstm_params,
+                     get_rnn_params, gru, normal_param, zero_param,
                      init_lstm_state, init_rnn_state, lstm, rnn, try_gpu)
-from .training import (check_prefix, detach_state, evaluate_ppl, grad_clipping, max_epochs, predict_ch8,
-                       set_seed, train_ch8, train_epoch_ch8)
+from .training import (check_prefix, detach_state, evaluate_ppl, grad_clipping, max_epochs, output_dir,
+                       predict_ch8, set_seed, train_ch8, train_epoch_ch8)
 
 npx.set_np()
 

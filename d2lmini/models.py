@@ -4,7 +4,7 @@ Shapes: token batches X are (batch_size, num_steps) integer arrays; a model retu
 outputs of shape (num_steps * batch_size, vocab_size), time-major, and the new state.
 """
 from d2l.mxnet import try_gpu  # noqa: F401  (re-exported: a GPU if MXNet sees one, else the CPU)
-from mxnet import np, npx
+from mxnet import init, np, npx
 from mxnet.gluon import nn
 
 
@@ -159,3 +159,26 @@ def lstm(inputs, state, params):
         hiddens.append(H)
     outputs = np.dot(np.concatenate(hiddens, axis=0), W_hq) + b_q
     return outputs, (H, C)
+
+
+class EmbeddingRNNModel(nn.Block):
+    """``RNNModel`` with a learned embedding (an nn.Embedding table) in place of the one-hot inputs."""
+    def __init__(self, rnn_layer, vocab_size, embed_size, **kwargs):
+        super().__init__(**kwargs)
+        # One row of embed_size numbers per token, drawn from N(0, 1): input entries of order 1, as with
+        # one-hot vectors (the weight's own initializer wins over train_ch8's N(0, 0.01^2))
+        self.embedding = nn.Embedding(vocab_size, embed_size, weight_initializer=init.Normal(1))
+        self.rnn = rnn_layer
+        self.vocab_size = vocab_size
+        self.dense = nn.Dense(vocab_size)
+
+    def forward(self, inputs, state):
+        """inputs: (batch_size, num_steps) token indices."""
+        X = self.embedding(inputs.T)   # (num_steps, batch_size, embed_size): one table row per token
+        Y, state = self.rnn(X, state)  # Y: (num_steps, batch_size, num_hiddens)
+        output = self.dense(Y.reshape(-1, Y.shape[-1]))  # (num_steps * batch_size, vocab_size)
+        return output, state
+
+    def begin_state(self, *args, **kwargs):
+        """The layer's zero state: a list of arrays (one for RNN/GRU, two for LSTM)."""
+        return self.rnn.begin_state(*args, **kwargs)

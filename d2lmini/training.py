@@ -9,6 +9,7 @@ from d2l import mxnet as d2l
 from mxnet import autograd, gluon, init, np
 
 ENV_MAX_EPOCHS = 'D2LMINI_MAX_EPOCHS'
+ENV_OUTPUT = 'D2LMINI_OUTPUT'
 
 
 def set_seed(seed):
@@ -31,6 +32,19 @@ def max_epochs(num_epochs):
     return min(num_epochs, int(cap))
 
 
+def output_dir(name):
+    """The folder where notebook ``name`` may write files (created if missing).
+
+    It is ``_output/<name>`` under the current directory (a notebook's own folder when run from
+    Jupyter), or ``$D2LMINI_OUTPUT/<name>`` if that is set. Notebooks write nowhere else.
+    """
+    if not name or os.sep in name or name in ('.', '..'):
+        raise ValueError(f'output_dir needs a plain folder name such as the notebook\'s, got {name!r}')
+    path = os.path.join(os.environ.get(ENV_OUTPUT) or '_output', name)
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
 def detach_state(state):
     """A copy of the state cut from its computation graph (arrays, or tuples/lists of arrays)."""
     if isinstance(state, (tuple, list)):
@@ -47,9 +61,10 @@ def check_prefix(prefix, num_preds, vocab):
         raise ValueError('prefix is empty: give at least one character to start from, e.g. "time traveller"')
     unknown = sorted({char for char in prefix if char not in vocab.token_to_idx})
     if unknown:
+        known = ''.join(sorted(token for token in vocab.idx_to_token if len(token) == 1))
         raise ValueError(f'prefix {prefix!r} has characters that are not in the vocabulary: {unknown}. '
-                         'Use only characters the model was trained on (for The Time Machine: '
-                         'lower-case letters and the space; try prefix.lower() without punctuation).')
+                         f'Use only characters the model was trained on: {known!r} (for text cleaned '
+                         'to letters only, try prefix.lower() without punctuation).')
     if not isinstance(num_preds, int) or num_preds < 0:
         raise ValueError(f'num_preds must be a non-negative int, got {num_preds!r}')
 
@@ -80,7 +95,8 @@ def grad_clipping(net, theta):
     # g <- g * min(1, theta / ||g||), computed on the device without a round trip to Python
     scale = np.minimum(1, theta / norm)
     for param in params:
-        param.grad[:] = param.grad * scale
+        grad = param.grad
+        grad *= scale  # in place: no temporary array
 
 
 def train_epoch_ch8(net, train_iter, loss, updater, device, use_random_iter, theta=1):

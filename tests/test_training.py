@@ -1,5 +1,6 @@
 """d2lmini.training: seeding, epoch caps, detaching, clipping, prediction, perplexity and training."""
 import math
+import os
 import random
 
 import numpy as onp
@@ -41,6 +42,18 @@ def test_max_epochs(monkeypatch):
         monkeypatch.setenv('D2LMINI_MAX_EPOCHS', bad)
         with pytest.raises(ValueError, match='D2LMINI_MAX_EPOCHS must be a positive integer'):
             d2lmini.max_epochs(50)
+
+
+def test_output_dir(monkeypatch, tmp_path):
+    monkeypatch.delenv('D2LMINI_OUTPUT', raising=False)
+    monkeypatch.chdir(tmp_path)
+    path = d2lmini.output_dir('homework')
+    assert path == os.path.join('_output', 'homework') and os.path.isdir(tmp_path / '_output' / 'homework')
+    monkeypatch.setenv('D2LMINI_OUTPUT', str(tmp_path / 'elsewhere'))
+    assert d2lmini.output_dir('ch7') == str(tmp_path / 'elsewhere' / 'ch7')
+    for bad in ('', '..', os.path.join('a', 'b')):
+        with pytest.raises(ValueError, match='plain folder name'):
+            d2lmini.output_dir(bad)
 
 
 def test_detach_state_keeps_structure_and_values_but_cuts_gradients():
@@ -95,7 +108,8 @@ def test_predict_refuses_bad_prefixes_and_counts():
     vocab, net = toy_vocab(), scratch_model(6)
     with pytest.raises(ValueError, match='prefix is empty'):
         d2lmini.predict_ch8('', 5, net, vocab, DEVICE)
-    with pytest.raises(ValueError, match=r"not in the vocabulary: \['!', 'A'\]"):
+    with pytest.raises(ValueError, match=r"not in the vocabulary: \['!', 'A'\]. Use only characters "
+                                         r"the model was trained on: ' abcd'"):
         d2lmini.predict_ch8('Ab!', 5, net, vocab, DEVICE)
     with pytest.raises(ValueError, match='num_preds'):
         d2lmini.predict_ch8('ab', -1, net, vocab, DEVICE)

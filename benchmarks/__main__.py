@@ -1,0 +1,175 @@
+"""python -m benchmarks: measure training speed, memory and quality of the book's models in one run.
+
+Each measurement runs in a fresh subprocess (one after the other), so that peak memory is per model.
+Results go to --out (default benchmarks/results): latest.json, latest.csv, markdown tables, PNG plots.
+"""
+import argparse
+import json
+import os
+import pathlib
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+
+from . import BATCH_SIZE, LR, NUM_HIDDENS, NUM_STEPS, THETA
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog='python -m benchmarks', description=__doc__.split('\n')[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument('--quick', action='store_true',
+                   help='smoke run (~1-2 min): models scratch-rnn,gru (unless given), 12 minibatches per epoch, '
+                        '2 timed epochs, 5 s of training per model for quality; writes to benchmarks/results/quick unless --out is given')
+    p.add_argument('--long', action='store_true',
+                   help='only the quality run, with --budget-seconds 1800 (unless given) and models gru,lstm '
+                        '(unless given); writes quality-long.*')
+    p.add_argument('--models', help='comma-separated, from: scratch-rnn, scratch-gru, scratch-lstm, rnn, gru, '
+                                    'lstm (default: all but scratch-lstm)')
+    p.add_argument('--epochs', type=int, default=3, help='timed epochs per model and path (after 1 warm-up)')
+    p.add_argument('--max-batches', type=int, help='cut each epoch to this many minibatches')
+    p.add_argument('--budget-seconds', type=float, help='training time per model for quality (default 90)')
+    p.add_argument('--text', choices=['full', 'letters', 'both'], default='full',
+                   help='Tiny Shakespeare preprocessing for quality: full text (comparable with published '
+                        'results) and/or letters only (the homework)')
+    p.add_argument('--only', choices=['throughput', 'quality'], help='run only one part')
+    p.add_argument('--no-peer', action='store_true', help='skip the d2l 1.0.3 peer')
+    p.add_argument('--device', choices=['cpu', 'gpu'], default='cpu')
+    p.add_argument('--out', help='output directory')
+    args = p.parse_args(argv)
+    from .specs import DEFAULT_MODELS, MODELS
+    default_models = ('gru', 'lstm') if args.long else ('scratch-rnn', 'gru') if args.quick else DEFAULT_MODELS
+    args.models = args.models.split(',') if args.models else list(default_models)
+    unknown = [m for m in args.models if m not in MODELS]
+    if unknown:
+        p.error(f'unknown model(s) {unknown}; choose from {sorted(MODELS)}')
+    if args.quick:
+        args.max_batches = args.max_batches or 12
+        args.epochs = min(args.epochs, 2)
+        args.budget_seconds = args.budget_seconds or 5
+    if args.long:
+        args.only = 'quality'
+        args.budget_seconds = args.budget_seconds or 1800
+    args.budget_seconds = args.budget_seconds or 90
+    args.out = pathlib.Path(args.out or HERE / 'results' / ('quick' if args.quick else ''))
+    return args
+
+
+def run_task(task, log):
+    """Run one task in a subprocess; return its result dict, or None (after printing why) if it failed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = pathlib.Path(tmp) / 'result.json'
+        env = dict(os.environ, MPLBACKEND='Agg')
+        env['PYTHONPATH'] = os.pathsep.join(filter(None, [str(HERE.parent), env.get('PYTHONPATH')]))
+        proc = subprocess.run([sys.executable, '-m', 'benchmarks.worker', json.dumps(task), str(out)],
+                              cwd=HERE.parent, env=env, capture_output=True, text=True)
+        if proc.returncode != 0 or not out.exists():
+            print(f'  FAILED {task}:\n' + '\n'.join(proc.stderr.strip().splitlines()[-15:]), file=log)
+            return None
+        return json.loads(out.read_text(encoding='utf-8'))
+
+
+def describe(r):
+    if r['kind'] == 'matmul':
+        return (f"matmul peak: {r['matmul_gflops']:.1f} GFLOP/s (large), "
+                f"{r['small_matmul_gflops']:.1f} GFLOP/s (32x256 by 256x256)")
+    head = f"{r['model']:>12s} {r['kind'] + ('' if r.get('plot', True) else '-noplot'):>11s}"
+    if r['kind'] == 'quality':
+        text = 'letters' if r['letters_only'] else 'full'
+        return (f"{head} {text:>7s}: val ppl {r['val_ppl']:.2f} after {r['trained_seconds']:.0f} s "
+                f"({r['epochs_done']:.2f} epochs)")
+    epochs = ' '.join(f'{v:,.0f}' for v in r['epoch_tokens_per_sec'])
+    return (f"{head}: {r['tokens_per_sec']:>9,.0f} tokens/s  (epochs: {epochs}), "
+            f"{r.get('cpu_tokens_per_sec', float('nan')):,.0f} per CPU-s  "
+            f"peak RSS {r['peak_rss_mb']:.0f} MB (+{r['rss_increase_mb']:.0f})")
+
+
+def check_corpora(names):
+    """Fail once, up front, if a corpus is neither local nor downloadable (not once per subprocess)."""
+    shared = HERE.parent.parent / 'shared' / 'data'  # the checked copies, as conftest.py and make use
+    if 'D2LMINI_DATA' not in os.environ and (shared / 'SHA1SUMS').exists():
+        os.environ['D2LMINI_DATA'] = str(shared)
+    import d2lmini
+    for name in names:
+        try:
+            d2lmini.corpus_path(name)
+        except OSError as err:
+            raise SystemExit(f'error: {err}')
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    check_corpora((['time_machine'] if args.only != 'quality' else [])
+                  + (['tiny_shakespeare'] if args.only != 'throughput' else []))
+    from . import flops, machine, report
+    from .specs import MODELS
+    started = time.perf_counter()
+    command = 'python -m benchmarks ' + shlex.join(sys.argv[1:] if argv is None else argv)
+    vocab_size = 28  # The Time Machine, letters and space (+ <unk>): fixed, checked in the tests
+    results = {
+        'machine': machine.machine_info(args.device),
+        'settings': {'batch_size': BATCH_SIZE, 'num_steps': NUM_STEPS, 'num_hiddens': NUM_HIDDENS, 'lr': LR,
+                     'theta': THETA, 'epochs': args.epochs, 'max_batches': args.max_batches,
+                     'budget_seconds': args.budget_seconds, 'models': args.models, 'quick': args.quick,
+                     'matmul_n': 1024 if args.quick else 2048, 'command': command},
+        'labels': {m: MODELS[m].label for m in MODELS},
+        'scratch': {m: MODELS[m].scratch for m in MODELS},
+        'flops_per_token': {m: flops.train_flops_per_token(MODELS[m].cell, vocab_size, NUM_HIDDENS)
+                            for m in MODELS},
+        'throughput': [], 'quality': [],
+    }
+    common = {'device': args.device}
+    tasks = []
+    if args.only != 'quality':
+        tasks.append(dict(common, kind='matmul', n=results['settings']['matmul_n']))
+        for m in args.models:
+            timing = dict(common, model=m, epochs=args.epochs, max_batches=args.max_batches)
+            tasks += [dict(timing, kind='train_ch8'), dict(timing, kind='bare')]
+            if MODELS[m].peer and not args.no_peer:
+                tasks += [dict(timing, kind='d2l', plot=True), dict(timing, kind='d2l', plot=False)]
+        # The peak again at the end: on a busy machine one measurement can be far too low; the best counts
+        tasks.append(dict(common, kind='matmul', n=results['settings']['matmul_n']))
+    if args.only != 'throughput':
+        texts = {'full': [False], 'letters': [True], 'both': [False, True]}[args.text]
+        tasks += [dict(common, kind='quality', model=m, budget_seconds=args.budget_seconds, letters_only=lo)
+                  for lo in texts for m in args.models]
+    print(f'{len(tasks)} measurements, one subprocess each; results into {args.out}', flush=True)
+    for task in tasks:
+        result = run_task(task, sys.stdout)
+        if result is None:
+            continue
+        print(f'  [{result["seconds"]:5.0f} s] {describe(result)}', flush=True)
+        if result['kind'] == 'matmul':
+            results.setdefault('matmul_runs', []).append(result)
+            results['matmul'] = max(results['matmul_runs'], key=lambda r: r['matmul_gflops'])
+        elif result['kind'] == 'quality':
+            results['quality'].append(result)
+        else:
+            results['throughput'].append(result)
+    results['machine']['load_average_end'] = list(os.getloadavg())
+    results['total_seconds'] = time.perf_counter() - started
+    models = [m for m in args.models]
+    if results['throughput']:
+        print()
+        report.print_table(*report.throughput_table(results, models))
+        print()
+        report.print_table(*report.resources_table(results, models))
+        print()
+        report.print_table(*report.throughput_table(results, models, 'cpu_tokens_per_sec'))
+        print()
+        for t in report.targets(results, models):
+            print(f"  {'met    ' if t['met'] else 'NOT MET'}  {t['target']}: {t['value']} "
+                  f"(in CPU time: {t['cpu_value']})")
+    if results['quality']:
+        print()
+        report.print_table(*report.quality_table(results))
+    written = report.write_all(results, args.out, models, 'quality-long' if args.long else 'quality')
+    print(f'\nwrote {", ".join(written)} into {args.out} in {results["total_seconds"]:.0f} s')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""What the numbers were measured on: CPU, cores, load, library versions, device, date."""
+import datetime
+import os
+import platform
+
+
+def cpu_model():
+    try:
+        with open('/proc/cpuinfo', encoding='utf-8') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine_info(device='cpu'):
+    import d2l
+    import mxnet
+    import numpy
+    info = {
+        'date': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
+        'cpu': cpu_model(),
+        'cores': os.cpu_count(),
+        'usable_cores': len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count(),
+        'load_average': [round(x, 2) for x in os.getloadavg()] if hasattr(os, 'getloadavg') else None,
+        'os': platform.platform(),
+        'python': platform.python_version(),
+        'mxnet': mxnet.__version__,
+        'numpy': numpy.__version__,
+        'd2l': d2l.__version__,
+        'device': device,
+        'OMP_NUM_THREADS': os.environ.get('OMP_NUM_THREADS', '(unset)'),
+    }
+    if device == 'gpu':
+        try:
+            import subprocess
+            info['gpu'] = subprocess.run(['nvidia-smi', '--query-gpu=name', '--format=csv,noheader'],
+                                         capture_output=True, text=True, timeout=20).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            info['gpu'] = 'unknown'
+    return info

@@ -1,0 +1,260 @@
+"""Tables, CSV, JSON, markdown and plots of a benchmark run."""
+import csv
+import io
+import json
+import math
+import pathlib
+
+PATHS = {  # row key -> column title, in table order
+    'train_ch8': 'd2lmini.train_ch8',
+    'bare': 'bare Gluon loop',
+    'd2l': 'd2l 1.0.3, as shipped',
+    'd2l-noplot': 'd2l 1.0.3, no plotting',
+}
+# Published character-level results on the full Tiny Shakespeare text (65 characters); losses in nats.
+PUBLISHED = [
+    ('nanoGPT baby GPT (6 layers, 384 wide, ~10.7M parameters), ~3 min on one A100 GPU', 1.4697,
+     'https://github.com/karpathy/nanoGPT#quick-start'),
+    ('nanoGPT small GPT (4 layers, 128 wide), ~3 min on a laptop CPU', 1.88,
+     'https://github.com/karpathy/nanoGPT#quick-start'),
+]
+
+
+def path_key(row):
+    if row['kind'] == 'd2l':
+        return 'd2l' if row.get('plot') else 'd2l-noplot'
+    return row['kind']
+
+
+def index(rows):
+    """{(model, path): row} of the throughput rows."""
+    return {(r['model'], path_key(r)): r for r in rows}
+
+
+def ratio(a, b):
+    return a / b if a and b else None
+
+
+def fmt(value, spec=',.0f', missing='—'):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return missing
+    return format(value, spec)
+
+
+def markdown_table(header, rows):
+    lines = ['| ' + ' | '.join(header) + ' |', '| ' + ' | '.join('---' for _ in header) + ' |']
+    lines += ['| ' + ' | '.join(str(c) for c in row) + ' |' for row in rows]
+    return '\n'.join(lines) + '\n'
+
+
+def throughput_table(results, models, key='tokens_per_sec'):
+    """Rows of the speed table: tokens/s per path and the ratios that the targets are about.
+
+    key='cpu_tokens_per_sec': the same per second of process CPU time instead of wall-clock time.
+    """
+    by = index(results['throughput'])
+    unit = 'tokens/s' if key == 'tokens_per_sec' else 'tokens per CPU-s'
+    rows = []
+    for m in models:
+        speed = {p: by.get((m, p), {}).get(key) for p in PATHS}
+        rows.append([results['labels'][m]] + [fmt(speed[p]) for p in PATHS]
+                    + [fmt(ratio(speed['train_ch8'], speed['bare']), '.0%'),
+                       fmt(ratio(speed['train_ch8'], speed['d2l']), '.2f') + '×' if speed['d2l'] else '—',
+                       fmt(ratio(speed['train_ch8'], speed['d2l-noplot']), '.2f') + '×'
+                       if speed['d2l-noplot'] else '—'])
+    header = ['model'] + [f'{t} ({unit})' for t in PATHS.values()] + [
+        'train_ch8 / bare', 'train_ch8 / d2l', 'train_ch8 / d2l, no plot']
+    return header, rows
+
+
+def resources_table(results, models):
+    """Rows of the physical-limit table: FLOPs per token, reached GFLOP/s and peak memory."""
+    by = index(results['throughput'])
+    peak = results.get('matmul', {}).get('matmul_gflops')
+    small = results.get('matmul', {}).get('small_matmul_gflops')
+    rows = []
+    for m in models:
+        row = by.get((m, 'train_ch8'), {})
+        flops = results['flops_per_token'][m]
+        gflops = row.get('tokens_per_sec', 0) * flops / 1e9 if row else None
+        rows.append([results['labels'][m], fmt(flops / 1e6, '.2f'), fmt(gflops, '.2f'),
+                     fmt(ratio(gflops, peak), '.1%'), fmt(ratio(gflops, small), '.0%'),
+                     fmt(row.get('peak_rss_mb'), '.0f'), fmt(row.get('rss_increase_mb'), '.0f'),
+                     fmt(by.get((m, 'bare'), {}).get('rss_increase_mb'), '.0f'),
+                     fmt(by.get((m, 'd2l-noplot'), {}).get('rss_increase_mb'), '.0f')])
+    header = ['model', 'training MFLOP/token', 'train_ch8 GFLOP/s', 'of the large-matmul peak',
+              'of the 32×256·256×256 matmul', 'peak RSS, train_ch8 (MB)', 'of which training (MB)',
+              'training, bare loop (MB)', 'training, d2l no plot (MB)']
+    return header, rows
+
+
+def quality_table(results):
+    rows = []
+    for r in results.get('quality', []):
+        text = 'letters only (27)' if r['letters_only'] else f"full text ({r['vocab_size']})"
+        rows.append([results['labels'][r['model']], text, fmt(r['budget_seconds'], '.0f'),
+                     fmt(r['epochs_done'], '.2f'), fmt(r['train_ppl'], '.2f'),
+                     fmt(r['val_ppl'], '.2f'), fmt(r['val_loss'], '.3f')])
+    header = ['model', 'text (characters)', 'training budget (s)', 'epochs done', 'training perplexity',
+              'validation perplexity', 'validation loss (nats)']
+    return header, rows
+
+
+def published_table():
+    rows = [[name, f'{loss:g}', f'{math.exp(loss):.2f}', f'<{url}>'] for name, loss, url in PUBLISHED]
+    return ['published result (full text, 65 characters)', 'validation loss (nats)',
+            'perplexity', 'source'], rows
+
+
+def targets(results, models):
+    """Each target of the issue with its measured value and whether it is met."""
+    by = index(results['throughput'])
+    def speeds(m, p):
+        row = by.get((m, p), {})
+        return row.get('tokens_per_sec'), row.get('cpu_tokens_per_sec')
+
+    def cpu_ratio(a, b, spec):
+        return fmt(ratio(a, b), spec)
+
+    out = []
+    for m in models:
+        (ch8, ch8_cpu), (bare, bare_cpu) = speeds(m, 'train_ch8'), speeds(m, 'bare')
+        if not results['scratch'][m] and ch8 and bare:
+            out.append({'target': f'{results["labels"][m]}: train_ch8 ≥ 90% of the bare loop',
+                        'value': f'{ch8 / bare:.0%}', 'cpu_value': cpu_ratio(ch8_cpu, bare_cpu, '.0%'),
+                        'met': ch8 / bare >= 0.9})
+        for p in ('d2l', 'd2l-noplot'):
+            peer, peer_cpu = speeds(m, p)
+            if ch8 and peer:
+                out.append({'target': f'{results["labels"][m]}: train_ch8 at least as fast as {PATHS[p]}',
+                            'value': f'{ch8 / peer:.2f}×', 'cpu_value': f'{ch8_cpu / peer_cpu:.2f}×' if ch8_cpu and peer_cpu else '—',
+                            'met': ch8 >= peer})
+    return out
+
+
+def machine_markdown(results):
+    m = results['machine']
+    s = results['settings']
+    lines = [f"Measured on {m['date']}: {m['cpu']}, {m['usable_cores']} usable cores "
+             f"(load average {m['load_average']} at the start), device `{m['device']}`"
+             + (f" ({m['gpu']})" if m.get('gpu') else '') + '; '
+             f"Python {m['python']}, MXNet {m['mxnet']}, NumPy {m['numpy']}, d2l {m['d2l']}; "
+             f"OMP_NUM_THREADS {m['OMP_NUM_THREADS']}.",
+             '',
+             f"Settings: batch {s['batch_size']} × {s['num_steps']} steps, {s['num_hiddens']} hidden units, "
+             f"learning rate {s['lr']:g}, clipping θ = {s['theta']:g}; throughput is the median of "
+             f"{s['epochs']} timed epochs after {1} warm-up epoch, "
+             + (f"each cut to {s['max_batches']} minibatches" if s['max_batches'] else
+                'each a whole epoch of the training text')
+             + f"; large-matmul peak {fmt(results.get('matmul', {}).get('matmul_gflops'), '.1f')} GFLOP/s "
+             f"(float32 {s['matmul_n']}² `np.dot`, median of 7, the better of a measurement at the start "
+             f"and one at the end of the run); command `{s['command']}`."]
+    if s.get('quick'):
+        lines += ['', '**This was a `--quick` smoke run: the numbers are not meaningful.**']
+    return '\n'.join(lines) + '\n'
+
+
+def write_csv(path, header, rows):
+    with open(path, 'w', newline='', encoding='utf-8') as f:
+        writer = csv.writer(f, lineterminator='\n')
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def csv_rows(results):
+    """Throughput rows for latest.csv (one per model and path)."""
+    peak = results.get('matmul', {}).get('matmul_gflops')
+    header = ['model', 'path', 'tokens_per_sec', 'cpu_tokens_per_sec', 'timed_epochs', 'spread',
+              'epoch_tokens_per_sec',
+              'train_flops_per_token', 'gflops', 'fraction_of_matmul_peak', 'peak_rss_mb',
+              'rss_increase_mb']
+    rows = []
+    for r in results['throughput']:
+        flops = results['flops_per_token'][r['model']]
+        gflops = r['tokens_per_sec'] * flops / 1e9
+        rows.append([r['model'], path_key(r), f"{r['tokens_per_sec']:.1f}",
+                     f"{r['cpu_tokens_per_sec']:.1f}" if 'cpu_tokens_per_sec' in r else '', r['timed_epochs'],
+                     f"{r['spread']:.3f}", ' '.join(f'{v:.0f}' for v in r['epoch_tokens_per_sec']),
+                     flops, f'{gflops:.3f}', f'{gflops / peak:.4f}' if peak else '',
+                     f"{r['peak_rss_mb']:.1f}", f"{r['rss_increase_mb']:.1f}"])
+    return header, rows
+
+
+def plot_throughput(results, models, path):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    by = index(results['throughput'])
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    width = 0.8 / len(PATHS)
+    for i, (p, title) in enumerate(PATHS.items()):
+        xs = [j + (i - (len(PATHS) - 1) / 2) * width for j in range(len(models))]
+        ys = [by.get((m, p), {}).get('tokens_per_sec', 0) / 1e3 for m in models]
+        ax.bar(xs, ys, width, label=title)
+    ax.set_xticks(range(len(models)), [results['labels'][m] for m in models])
+    ax.set_ylabel('thousand tokens / s')
+    ax.set_title('Training throughput (higher is better)')
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_quality(quality_rows, labels, path, title):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for r in quality_rows:
+        text = 'letters' if r['letters_only'] else 'full text'
+        ax.plot([c[0] for c in r['curve']], [c[3] for c in r['curve']], marker='o',
+                label=f"{labels[r['model']]} ({text})")
+    ax.set_xlabel('training time (s)')
+    ax.set_ylabel('validation perplexity')
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def print_table(header, rows, file=None):
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
+    out = io.StringIO()
+    for row in [header, ['-' * w for w in widths], *rows]:
+        out.write('  '.join(str(c).rjust(w) for c, w in zip(row, widths)) + '\n')
+    print(out.getvalue(), end='', file=file)
+
+
+def write_all(results, out_dir, models, quality_name='quality'):
+    """Write latest.json, latest.csv, the markdown tables and the plots into ``out_dir``."""
+    out = pathlib.Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    if results.get('throughput'):
+        (out / 'latest.json').write_text(json.dumps(results, indent=1), encoding='utf-8')
+        write_csv(out / 'latest.csv', *csv_rows(results))
+        (out / 'machine.md').write_text(machine_markdown(results), encoding='utf-8')
+        (out / 'throughput.md').write_text(markdown_table(*throughput_table(results, models)), encoding='utf-8')
+        (out / 'throughput-cpu.md').write_text(
+            markdown_table(*throughput_table(results, models, 'cpu_tokens_per_sec')), encoding='utf-8')
+        (out / 'resources.md').write_text(markdown_table(*resources_table(results, models)), encoding='utf-8')
+        met = targets(results, models)
+        (out / 'targets.md').write_text(markdown_table(
+            ['target', 'measured (wall clock)', 'met?', 'same ratio in CPU time'],
+            [[t['target'], t['value'], 'yes' if t['met'] else '**no**', t['cpu_value']] for t in met]),
+            encoding='utf-8')
+        plot_throughput(results, models, out / 'throughput.png')
+        written += ['latest.json', 'latest.csv', 'machine.md', 'throughput.md', 'throughput-cpu.md', 'resources.md',
+                    'targets.md', 'throughput.png']
+    if results.get('quality'):
+        header, rows = quality_table(results)
+        (out / f'{quality_name}.md').write_text(markdown_table(header, rows), encoding='utf-8')
+        write_csv(out / f'{quality_name}.csv', header, rows)
+        (out / f'{quality_name}.json').write_text(json.dumps(
+            {'machine': results['machine'], 'quality': results['quality']}, indent=1), encoding='utf-8')
+        plot_quality(results['quality'], results['labels'], out / f'{quality_name}.png',
+                     'Validation perplexity by training time (lower is better)')
+        written += [f'{quality_name}.md', f'{quality_name}.csv', f'{quality_name}.json', f'{quality_name}.png']
+    (out / 'published.md').write_text(markdown_table(*published_table()), encoding='utf-8')
+    return written + ['published.md']
