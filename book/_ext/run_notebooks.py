@@ -20,19 +20,10 @@ import time
 import nbformat
 from nbclient import NotebookClient
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
+from benchmarks.machine import cpu_model  # noqa: E402  (the repository root is not a package)
+
 RECORD_KEY = 'd2lmini_run'
-
-
-def cpu_name():
-    """The CPU model as the operating system reports it."""
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def gpu_name():
@@ -50,7 +41,7 @@ def device_description():
     import mxnet as mx
     if mx.context.num_gpus() > 0:
         return f'GPU: {gpu_name() or "gpu(0)"}'
-    return f'CPU: {cpu_name()}, {os.cpu_count()} cores'
+    return f'CPU: {cpu_model()}, {os.cpu_count()} cores'
 
 
 def run(path, timeout):
