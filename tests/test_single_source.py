@@ -26,7 +26,9 @@ def saved_definitions(notebook):
             if not isinstance(node, (ast.FunctionDef, ast.ClassDef)):
                 raise AssertionError(f'{notebook.name}: a #@save cell may hold only defs and classes, '
                                      f'found {type(node).__name__} in:\n{source}')
-            yield node.name, ast.get_source_segment(source, node, padded=True)
+            # Whole lines, decorators and a comment after the last statement included, as inspect gives
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            yield node.name, '\n'.join(source.splitlines()[first - 1:node.end_lineno])
 
 
 def shipped_source(name):
