@@ -34,10 +34,16 @@ def machine_info(device='cpu'):
         'OMP_NUM_THREADS': os.environ.get('OMP_NUM_THREADS', '(unset)'),
     }
     if device == 'gpu':
-        try:
-            import subprocess
-            info['gpu'] = subprocess.run(['nvidia-smi', '--query-gpu=name', '--format=csv,noheader'],
-                                         capture_output=True, text=True, timeout=20).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            info['gpu'] = 'unknown'
+        info['gpu'] = gpu_name() or 'unknown'
     return info
+
+
+def gpu_name():
+    """The first GPU's name from nvidia-smi, or None."""
+    import subprocess
+    try:
+        names = subprocess.run(['nvidia-smi', '--query-gpu=name', '--format=csv,noheader'],
+                               capture_output=True, text=True, timeout=20).stdout.strip().splitlines()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return names[0] if names else None

@@ -13,20 +13,12 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def get_device(name):
-    from mxnet import npx
-    if name == 'gpu':
-        if npx.num_gpus() == 0:
-            raise SystemExit('--device gpu: MXNet sees no GPU (install the mxnet-cu* wheel for your CUDA)')
-        return npx.gpu(0)
-    return npx.cpu()
-
-
 def run(task):
     """Dispatch one task (a dict with 'kind' and its options); return its result dict."""
     from d2l import mxnet as d2l  # noqa: F401  (imported before the baseline, like the others)
     from mxnet import npx
     import d2lmini  # noqa: F401
+    from d2lmini.train import get_device
     from . import flops, peer, quality, throughput
     npx.set_np()
     baseline = peak_rss_mb()

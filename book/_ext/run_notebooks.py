@@ -12,8 +12,6 @@ import argparse
 import datetime
 import os
 import platform
-import shutil
-import subprocess
 import sys
 import time
 
@@ -21,19 +19,9 @@ import nbformat
 from nbclient import NotebookClient
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
-from benchmarks.machine import cpu_model  # noqa: E402  (the repository root is not a package)
+from benchmarks.machine import cpu_model, gpu_name  # noqa: E402  (the repository root is not a package)
 
 RECORD_KEY = 'd2lmini_run'
-
-
-def gpu_name():
-    """The first GPU's name from nvidia-smi, or None."""
-    if shutil.which('nvidia-smi') is None:
-        return None
-    result = subprocess.run(['nvidia-smi', '--query-gpu=name', '--format=csv,noheader'],
-                            capture_output=True, text=True)
-    names = result.stdout.strip().splitlines()
-    return names[0] if result.returncode == 0 and names else None
 
 
 def device_description():
