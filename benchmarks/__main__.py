@@ -135,8 +135,10 @@ def main(argv=None):
         tasks.append(dict(common, kind='matmul', n=results['settings']['matmul_n']))
     if args.only != 'throughput':
         texts = {'full': [False], 'letters': [True], 'both': [False, True]}[args.text]
-        tasks += [dict(common, kind='quality', model=m, budget_seconds=args.budget_seconds, letters_only=lo)
-                  for lo in texts for m in args.models]
+        # a validation point per minute of training in long runs, four otherwise
+        checkpoints = max(4, round(args.budget_seconds / 60)) if args.long else 4
+        tasks += [dict(common, kind='quality', model=m, budget_seconds=args.budget_seconds, letters_only=lo,
+                       checkpoints=checkpoints) for lo in texts for m in args.models]
     print(f'{len(tasks)} measurements, one subprocess each; results into {args.out}', flush=True)
     for task in tasks:
         result = run_task(task, sys.stdout)
@@ -150,7 +152,7 @@ def main(argv=None):
             results['quality'].append(result)
         else:
             results['throughput'].append(result)
-    results['machine']['load_average_end'] = list(os.getloadavg())
+    results['machine']['load_average_end'] = [round(x, 2) for x in os.getloadavg()]
     results['total_seconds'] = time.perf_counter() - started
     models = args.models
     if results['throughput']:
@@ -166,7 +168,7 @@ def main(argv=None):
                   f"(in CPU time: {t['cpu_value']})")
     if results['quality']:
         print()
-        report.print_table(*report.quality_table(results))
+        report.print_table(*report.quality_table(results, best=args.long))
     written = report.write_all(results, args.out, models, 'quality-long' if args.long else 'quality')
     print(f'\nwrote {", ".join(written)} into {args.out} in {results["total_seconds"]:.0f} s')
     return 0

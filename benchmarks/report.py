@@ -88,15 +88,22 @@ def resources_table(results, models):
     return header, rows
 
 
-def quality_table(results):
+def quality_table(results, best=False):
+    """The quality rows; with ``best``, also the lowest validation perplexity and its test perplexity."""
     rows = []
     for r in results.get('quality', []):
         text = 'letters only (27)' if r['letters_only'] else f"full text ({r['vocab_size']})"
-        rows.append([results['labels'][r['model']], text, fmt(r['budget_seconds'], '.0f'),
-                     fmt(r['epochs_done'], '.2f'), fmt(r['train_ppl'], '.2f'),
-                     fmt(r['val_ppl'], '.2f'), fmt(r['val_loss'], '.3f')])
+        row = [results['labels'][r['model']], text, fmt(r['budget_seconds'], '.0f'),
+               fmt(r['epochs_done'], '.2f'), fmt(r['train_ppl'], '.2f'),
+               fmt(r['val_ppl'], '.2f'), fmt(r['val_loss'], '.3f')]
+        if best:
+            row += [f"{r['best_val_ppl']:.2f} (after {r['best_at_seconds'] / 60:.0f} min, "
+                    f"{r['best_at_epochs']:.1f} epochs)", fmt(r['test_ppl_at_best'], '.2f')]
+        rows.append(row)
     header = ['model', 'text (characters)', 'training budget (s)', 'epochs done', 'training perplexity',
               'validation perplexity', 'validation loss (nats)']
+    if best:
+        header += ['lowest validation perplexity', 'test perplexity there']
     return header, rows
 
 
@@ -132,9 +139,16 @@ def targets(results, models):
     return out
 
 
-def machine_markdown(results):
+def machine_markdown(results, quality_only=False):
     m = results['machine']
     s = results['settings']
+    if quality_only:
+        return (f"Measured on {m['date']}: {m['cpu']}, {m['usable_cores']} usable cores (load average "
+                f"{m['load_average']} at the start, {m.get('load_average_end')} at the end), device `{m['device']}`"
+                + (f" ({m['gpu']})" if m.get('gpu') else '') + f"; Python {m['python']}, MXNet {m['mxnet']}; "
+                f"batch {s['batch_size']} × {s['num_steps']} steps, {s['num_hiddens']} hidden units, learning "
+                f"rate {s['lr']:g}, clipping θ = {s['theta']:g}; {s['budget_seconds'] / 60:.3g} minutes of training "
+                f"per model; command `{s['command']}`.\n")
     lines = [f"Measured on {m['date']}: {m['cpu']}, {m['usable_cores']} usable cores "
              f"(load average {m['load_average']} at the start), device `{m['device']}`"
              + (f" ({m['gpu']})" if m.get('gpu') else '') + '; '
@@ -248,7 +262,11 @@ def write_all(results, out_dir, models, quality_name='quality'):
         written += ['latest.json', 'latest.csv', 'machine.md', 'throughput.md', 'throughput-cpu.md', 'resources.md',
                     'targets.md', 'throughput.png']
     if results.get('quality'):
-        header, rows = quality_table(results)
+        header, rows = quality_table(results, best=quality_name != 'quality')
+        if not results.get('throughput'):  # a quality-only run says where and when it ran
+            (out / f'{quality_name}-machine.md').write_text(machine_markdown(results, quality_only=True),
+                                                           encoding='utf-8')
+            written.append(f'{quality_name}-machine.md')
         (out / f'{quality_name}.md').write_text(markdown_table(header, rows), encoding='utf-8')
         write_csv(out / f'{quality_name}.csv', header, rows)
         (out / f'{quality_name}.json').write_text(json.dumps(

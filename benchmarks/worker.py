@@ -30,7 +30,7 @@ def run(task):
                   'small_matmul_gflops': flops.small_matmul_gflops(32, 256, device=device)}
     elif kind == 'quality':
         data = quality.shakespeare(task['letters_only'])
-        result = quality.train_for(model, task['budget_seconds'], data, device)
+        result = quality.train_for(model, task['budget_seconds'], data, device, task.get('checkpoints', 4))
     elif kind == 'd2l':
         train_iter, _ = throughput.time_machine_batches(task.get('max_batches'))
         num_batches = sum(1 for _ in train_iter)  # as many minibatches per epoch as d2lmini's

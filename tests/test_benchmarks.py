@@ -85,10 +85,14 @@ def test_tiny_throughput_runs(runner, model):
 
 def test_tiny_quality_run_stops_on_time():
     train_iter, vocab = tiny_data()
-    result = quality.train_for('gru', 0.5, (train_iter, train_iter, vocab), DEVICE, checkpoints=2,
+    held_out = d2lmini.SeqDataLoader(train_iter.args[0], 4, 10, offset=0)  # fixed order, as the real split's
+    result = quality.train_for('gru', 0.5, (train_iter, held_out, held_out, vocab), DEVICE, checkpoints=2,
                                num_hiddens=8)
     assert 0.4 < result['trained_seconds'] < 5 and result['tokens'] > 0
     assert len(result['curve']) == 2 and 1 < result['val_ppl'] < 2 * len(vocab)
+    assert result['best_val_ppl'] == min(c[3] for c in result['curve'])
+    # validation and test are the same text here, so the test perplexity at the best point equals it
+    assert result['test_ppl_at_best'] == pytest.approx(result['best_val_ppl'])
     assert result['val_loss'] == pytest.approx(math.log(result['val_ppl']))
 
 

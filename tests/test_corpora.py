@@ -212,3 +212,14 @@ def test_registry():
     assert ts.sha1 == "04486597058d11dcc2c556b1d0433891eb639d2e"
     with pytest.raises(dataclasses.FrozenInstanceError):
         tm.url = "http://127.0.0.1/"
+
+
+def test_installation_page_lists_what_the_code_downloads():
+    """The book's corpus list (file, address, SHA-1) must match d2lmini's registry, entry by entry."""
+    page = (pathlib.Path(__file__).resolve().parents[1] / "book" / "installation.md").read_text("utf-8")
+    for corpus in corpora.CORPORA.values():
+        entry = page.split(f"`{corpus.filename}`\n: ", 1)
+        assert len(entry) == 2, f"book/installation.md has no entry for {corpus.filename}"
+        entry = entry[1].split("\n\n", 1)[0]
+        assert f"Address: <{corpus.url}>" in entry, (corpus.filename, entry)
+        assert f"SHA-1: `{corpus.sha1}`" in entry, (corpus.filename, entry)
