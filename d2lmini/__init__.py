@@ -13,7 +13,7 @@ from .data import (SeqDataLoader, Vocab, check_batch_shape, clean_text, load_cor
                    seq_data_iter_sequential, split_corpus, tokenize)
 from .models import (EmbeddingRNNModel, RNNModel, RNNModelScratch, get_gru_params, get_lstm_params,
                      get_rnn_params, gru, normal_param, zero_param,
-                     init_lstm_state, init_rnn_state, lstm, rnn, try_gpu)
+                     init_lstm_state, init_rnn_state, lstm, rnn, scratch_lstm_from_gluon, try_gpu)
 from .training import (check_prefix, detach_state, evaluate_ppl, grad_clipping, max_epochs, output_dir,
                        predict_ch8, set_seed, train_ch8, train_epoch_ch8)
 

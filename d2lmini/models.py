@@ -161,6 +161,27 @@ def lstm(inputs, state, params):
     return outputs, (H, C)
 
 
+def scratch_lstm_from_gluon(net_gluon, device):
+    """A scratch LSTM (chapter 5) holding the weights of an RNNModel around a one-layer rnn.LSTM."""
+    layer = net_gluon.rnn
+    n = layer.l0_h2h_weight.shape[1]  # hidden units; an LSTM stacks 4 blocks of n rows
+    more = hasattr(layer, 'l1_i2h_weight') or hasattr(layer, 'r0_i2h_weight')  # a second layer or direction
+    if layer.l0_h2h_weight.shape[0] != 4 * n or more:
+        raise ValueError('scratch_lstm_from_gluon needs an RNNModel around a one-layer, one-direction '
+                         f'rnn.LSTM, got {layer!r}')
+    net = RNNModelScratch(net_gluon.vocab_size, n, device, get_lstm_params, init_lstm_state, lstm)
+    W_x = layer.l0_i2h_weight.data().T  # (vocab, 4 * hidden): input, forget, candidate, output
+    W_h = layer.l0_h2h_weight.data().T  # (hidden, 4 * hidden)
+    b = layer.l0_i2h_bias.data() + layer.l0_h2h_bias.data()
+    part = {name: [W_x[:, k * n:(k + 1) * n], W_h[:, k * n:(k + 1) * n], b[k * n:(k + 1) * n]]
+            for k, name in enumerate(['I', 'F', 'C_tilde', 'O'])}
+    weights = part['I'] + part['F'] + part['O'] + part['C_tilde']  # the order of get_lstm_params
+    weights += [net_gluon.dense.weight.data().T, net_gluon.dense.bias.data()]
+    for param, value in zip(net.params, weights):
+        param[:] = value  # in place: a shape mix-up raises an error instead of passing silently
+    return net
+
+
 class EmbeddingRNNModel(nn.Block):
     """``RNNModel`` with a learned embedding (an nn.Embedding table) in place of the one-hot inputs."""
     def __init__(self, rnn_layer, vocab_size, embed_size, **kwargs):

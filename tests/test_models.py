@@ -1,7 +1,7 @@
 """d2lmini.models: the scratch RNN against a NumPy reference, and the Gluon wrapper's shapes."""
 import numpy as onp
 import pytest
-from mxnet import np, npx
+from mxnet import init, np, npx
 from mxnet.gluon import rnn
 
 import d2lmini
@@ -107,25 +107,28 @@ def test_scratch_gru_matches_a_numpy_reference():
     onp.testing.assert_allclose(H.asnumpy(), h, rtol=1e-4, atol=1e-6)
 
 
-def test_scratch_lstm_equals_gluon_lstm_with_the_same_weights():
+def test_scratch_lstm_from_gluon_computes_what_gluon_computes():
+    """d2lmini.scratch_lstm_from_gluon (chapter 10) maps Gluon's stacked LSTM weights onto chapter 5's lstm."""
     d2lmini.set_seed(0)
-    net = d2lmini.RNNModelScratch(7, 16, DEVICE, d2lmini.get_lstm_params, d2lmini.init_lstm_state,
-                                  d2lmini.lstm)
-    for p in net.params:
-        p[:] = np.random.normal(scale=0.3, size=p.shape)
-    state = net.begin_state(2, DEVICE)
-    assert isinstance(state, tuple) and [s.shape for s in state] == [(2, 16), (2, 16)]
-    X = np.array([[1, 2, 3], [4, 5, 6]], dtype='int32')
-    _, (H, C) = net(X, state)
-
-    W_xi, W_hi, b_i, W_xf, W_hf, b_f, W_xo, W_ho, b_o, W_xc, W_hc, b_c, _, _ = net.params
-    layer = rnn.LSTM(16, input_size=7)
-    layer.initialize(ctx=DEVICE)
-    # Gluon stacks the gates in the order input, forget, cell candidate, output; weights are (out, in)
-    layer.l0_i2h_weight.set_data(np.concatenate([W_xi.T, W_xf.T, W_xc.T, W_xo.T], axis=0))
-    layer.l0_h2h_weight.set_data(np.concatenate([W_hi.T, W_hf.T, W_hc.T, W_ho.T], axis=0))
-    layer.l0_i2h_bias.set_data(np.concatenate([b_i, b_f, b_c, b_o]))
-    layer.l0_h2h_bias.set_data(np.zeros(64))
-    _, (h, c) = layer(npx.one_hot(X.T, 7), layer.begin_state(batch_size=2, ctx=DEVICE))
+    net_gluon = d2lmini.RNNModel(rnn.LSTM(16), 7)
+    net_gluon.initialize(init.Normal(0.3), ctx=DEVICE)
+    X = np.array([[1, 2, 3, 0], [4, 5, 6, 6]], dtype='int32')
+    state = net_gluon.begin_state(batch_size=2, ctx=DEVICE)
+    net_gluon(X, state)  # completes the deferred input shapes
+    for p in net_gluon.collect_params().values():  # large weights, both biases non-zero (as after training)
+        p.set_data(np.random.normal(scale=0.3, size=p.shape))
+    Y_gluon, (h, c) = net_gluon(X, state)
+    net = d2lmini.scratch_lstm_from_gluon(net_gluon, DEVICE)
+    assert len(net.params) == 14 and net.num_hiddens == 16
+    Y, (H, C) = net(X, net.begin_state(2, DEVICE))
+    onp.testing.assert_allclose(Y.asnumpy(), Y_gluon.asnumpy(), rtol=1e-4, atol=1e-5)
     onp.testing.assert_allclose(H.asnumpy(), h[0].asnumpy(), rtol=1e-4, atol=1e-6)
     onp.testing.assert_allclose(C.asnumpy(), c[0].asnumpy(), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize('layer', [rnn.GRU(16), rnn.LSTM(16, num_layers=2), rnn.LSTM(16, bidirectional=True)])
+def test_scratch_lstm_from_gluon_refuses_other_layers(layer):
+    net_gluon = d2lmini.RNNModel(layer, 7)
+    net_gluon.initialize(ctx=DEVICE)
+    with pytest.raises(ValueError, match='one-layer, one-direction'):
+        d2lmini.scratch_lstm_from_gluon(net_gluon, DEVICE)
