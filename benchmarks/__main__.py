@@ -30,6 +30,9 @@ def parse_args(argv):
     p.add_argument('--models', help='comma-separated, from: scratch-rnn, scratch-gru, scratch-lstm, rnn, gru, '
                                     'lstm (default: all but scratch-lstm)')
     p.add_argument('--epochs', type=int, default=3, help='timed epochs per model and path (after 1 warm-up)')
+    p.add_argument('--rounds', type=int, default=3,
+                   help='throughput: measure every model and path this many times, each in its own process, '
+                        'in interleaved rounds; the median process counts (1 with --quick)')
     p.add_argument('--max-batches', type=int, help='cut each epoch to this many minibatches')
     p.add_argument('--budget-seconds', type=float, help='training time per model for quality (default 90)')
     p.add_argument('--text', choices=['full', 'letters', 'both'], default='full',
@@ -50,6 +53,9 @@ def parse_args(argv):
         args.max_batches = args.max_batches or 12
         args.epochs = min(args.epochs, 2)
         args.budget_seconds = args.budget_seconds or 5
+        args.rounds = 1
+    if args.rounds < 1 or args.epochs < 1:
+        p.error('--rounds and --epochs must be at least 1')
     if args.long:
         args.only = 'quality'
         args.budget_seconds = args.budget_seconds or 1800
@@ -104,10 +110,10 @@ def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     check_corpora((['time_machine'] if args.only != 'quality' else [])
                   + (['tiny_shakespeare'] if args.only != 'throughput' else []))
-    from . import flops, machine, report
+    from . import flops, machine, report, throughput
     from .specs import MODELS
     started = time.perf_counter()
-    command = 'python -m benchmarks ' + shlex.join(sys.argv[1:] if argv is None else argv)
+    command = ' '.join(['python -m benchmarks', shlex.join(sys.argv[1:] if argv is None else argv)]).strip()
     import d2lmini
     vocab_size = len(d2lmini.load_corpus_time_machine()[1])  # the throughput runs' vocabulary
     results = {
@@ -115,6 +121,7 @@ def main(argv=None):
         'settings': {'batch_size': BATCH_SIZE, 'num_steps': NUM_STEPS, 'num_hiddens': NUM_HIDDENS, 'lr': LR,
                      'theta': THETA, 'epochs': args.epochs, 'max_batches': args.max_batches,
                      'budget_seconds': args.budget_seconds, 'models': args.models, 'quick': args.quick,
+                     'rounds': args.rounds,
                      'matmul_n': 1024 if args.quick else 2048, 'command': command},
         'labels': {m: MODELS[m].label for m in MODELS},
         'scratch': {m: MODELS[m].scratch for m in MODELS},
@@ -126,11 +133,13 @@ def main(argv=None):
     tasks = []
     if args.only != 'quality':
         tasks.append(dict(common, kind='matmul', n=results['settings']['matmul_n']))
-        for m in args.models:
-            timing = dict(common, model=m, epochs=args.epochs, max_batches=args.max_batches)
-            tasks += [dict(timing, kind='train_ch8'), dict(timing, kind='bare')]
-            if MODELS[m].peer and not args.no_peer:
-                tasks += [dict(timing, kind='d2l', plot=True), dict(timing, kind='d2l', plot=False)]
+        # Whole rounds one after the other, so that a slow spell of the machine hits every path alike
+        for round_ in range(1, args.rounds + 1):
+            for m in args.models:
+                timing = dict(common, model=m, epochs=args.epochs, max_batches=args.max_batches, round=round_)
+                tasks += [dict(timing, kind='train_ch8'), dict(timing, kind='bare')]
+                if MODELS[m].peer and not args.no_peer:
+                    tasks += [dict(timing, kind='d2l', plot=True), dict(timing, kind='d2l', plot=False)]
         # The peak again at the end: on a busy machine one measurement can be far too low; the best counts
         tasks.append(dict(common, kind='matmul', n=results['settings']['matmul_n']))
     if args.only != 'throughput':
@@ -140,18 +149,21 @@ def main(argv=None):
         tasks += [dict(common, kind='quality', model=m, budget_seconds=args.budget_seconds, letters_only=lo,
                        checkpoints=checkpoints) for lo in texts for m in args.models]
     print(f'{len(tasks)} measurements, one subprocess each; results into {args.out}', flush=True)
+    runs = {}  # throughput results by (model, path), one per round
     for task in tasks:
         result = run_task(task, sys.stdout)
         if result is None:
             continue
-        print(f'  [{result["seconds"]:5.0f} s] {describe(result)}', flush=True)
+        round_ = f"round {task['round']}: " if 'round' in task and args.rounds > 1 else ''
+        print(f'  [{result["seconds"]:5.0f} s] {round_}{describe(result)}', flush=True)
         if result['kind'] == 'matmul':
             results.setdefault('matmul_runs', []).append(result)
             results['matmul'] = max(results['matmul_runs'], key=lambda r: r['matmul_gflops'])
         elif result['kind'] == 'quality':
             results['quality'].append(result)
         else:
-            results['throughput'].append(result)
+            runs.setdefault((result['model'], report.path_key(result)), []).append(result)
+    results['throughput'] = [throughput.combine_rounds(r) for r in runs.values()]
     results['machine']['load_average_end'] = [round(x, 2) for x in os.getloadavg()]
     results['total_seconds'] = time.perf_counter() - started
     models = args.models

@@ -160,6 +160,8 @@ def machine_markdown(results, quality_only=False):
              f"{s['epochs']} timed epochs after {1} warm-up epoch, "
              + (f"each cut to {s['max_batches']} minibatches" if s['max_batches'] else
                 'each a whole epoch of the training text')
+             + (f", in each of {s['rounds']} processes per model and path (run in {s['rounds']} interleaved "
+                "rounds; the table shows the median process)" if s.get('rounds', 1) > 1 else '')
              + f"; large-matmul peak {fmt(results.get('matmul', {}).get('matmul_gflops'), '.1f')} GFLOP/s "
              f"(float32 {s['matmul_n']}² `np.dot`, median of 7, the better of a measurement at the start "
              f"and one at the end of the run); command `{s['command']}`."]
@@ -179,7 +181,7 @@ def csv_rows(results):
     """Throughput rows for latest.csv (one per model and path)."""
     peak = results.get('matmul', {}).get('matmul_gflops')
     header = ['model', 'path', 'tokens_per_sec', 'cpu_tokens_per_sec', 'timed_epochs', 'spread',
-              'epoch_tokens_per_sec',
+              'epoch_tokens_per_sec', 'rounds_tokens_per_sec',
               'train_flops_per_token', 'gflops', 'fraction_of_matmul_peak', 'peak_rss_mb',
               'rss_increase_mb']
     rows = []
@@ -189,6 +191,7 @@ def csv_rows(results):
         rows.append([r['model'], path_key(r), f"{r['tokens_per_sec']:.1f}",
                      f"{r['cpu_tokens_per_sec']:.1f}" if 'cpu_tokens_per_sec' in r else '', r['timed_epochs'],
                      f"{r['spread']:.3f}", ' '.join(f'{v:.0f}' for v in r['epoch_tokens_per_sec']),
+                     ' '.join(f'{v:.0f}' for v in r.get('rounds_tokens_per_sec', [r['tokens_per_sec']])),
                      flops, f'{gflops:.3f}', f'{gflops / peak:.4f}' if peak else '',
                      f"{r['peak_rss_mb']:.1f}", f"{r['rss_increase_mb']:.1f}"])
     return header, rows

@@ -100,9 +100,27 @@ def test_options():
     args = cli.parse_args(['--quick', '--models', 'gru'])
     assert args.max_batches == 12 and args.epochs == 2 and args.models == ['gru']
     assert args.out.name == 'quick'
+    assert args.rounds == 1 and cli.parse_args([]).rounds == 3
     assert cli.parse_args(['--long']).only == 'quality'
-    with pytest.raises(SystemExit):
-        cli.parse_args(['--models', 'transformer'])
+    for bad in (['--models', 'transformer'], ['--rounds', '0']):
+        with pytest.raises(SystemExit):
+            cli.parse_args(bad)
+
+
+def test_rounds_keep_the_median_process():
+    def run(speed, cpu, rss):
+        return {'model': 'gru', 'kind': 'bare', 'tokens_per_sec': speed, 'cpu_tokens_per_sec': cpu,
+                'epoch_tokens_per_sec': [speed] * 3, 'peak_rss_mb': rss, 'rss_increase_mb': rss - 200}
+    # one process far faster than the others (as a shared machine produces) does not set the result
+    combined = throughput.combine_rounds([run(50_000, 45_000, 300), run(77_000, 70_000, 310),
+                                          run(52_000, 48_000, 305)])
+    assert combined['tokens_per_sec'] == 52_000 and combined['epoch_tokens_per_sec'] == [52_000] * 3
+    assert combined['cpu_tokens_per_sec'] == 48_000 and combined['peak_rss_mb'] == 310
+    assert combined['rounds'] == 3 and combined['rounds_tokens_per_sec'] == [50_000, 77_000, 52_000]
+    # two rounds: the slower of the two processes, never an average that no process measured
+    assert throughput.combine_rounds([run(60_000, 1, 300), run(50_000, 1, 300)])['tokens_per_sec'] == 50_000
+    with pytest.raises(ValueError):
+        throughput.combine_rounds([])
 
 
 def test_worker_reports_memory():
