@@ -111,7 +111,7 @@ def bare_epoch(net, train_iter, loss, params, step, device, theta=THETA):
         l.backward()
         scale = np.minimum(1, theta / np.sqrt(sum((g ** 2).sum() for g in grads)))
         for g in grads:
-            g[:] = g * scale
+            g *= scale  # in place, the same arithmetic as d2lmini.grad_clipping
         step()
         total += l
         num_tokens += y.size
