@@ -113,7 +113,7 @@ def main(argv=None):
     from . import flops, machine, report, throughput
     from .specs import MODELS
     started = time.perf_counter()
-    command = ' '.join(['python -m benchmarks', shlex.join(sys.argv[1:] if argv is None else argv)]).strip()
+    command = shlex.join(['python', '-m', 'benchmarks', *(sys.argv[1:] if argv is None else argv)])
     import d2lmini
     vocab_size = len(d2lmini.load_corpus_time_machine()[1])  # the throughput runs' vocabulary
     results = {

@@ -48,7 +48,7 @@ def combine_rounds(runs):
     """One result from the same measurement repeated in several processes: the median process.
 
     On a shared virtual machine one process can run tens of percent faster or slower than the next
-    (where the scheduler places its threads), while the epochs inside one process agree to a few
+    (cause unknown), while the epochs inside one process agree to a few
     percent; the median process is robust to one odd process. Its own epochs are kept; the CPU-time
     speed is the (lower) median over the processes, the memory the largest of them.
     """
@@ -56,7 +56,6 @@ def combine_rounds(runs):
         raise ValueError('combine_rounds needs at least one result')
     middle = statistics.median_low(r['tokens_per_sec'] for r in runs)
     result = dict(next(r for r in runs if r['tokens_per_sec'] == middle))
-    result['rounds'] = len(runs)
     result['rounds_tokens_per_sec'] = [r['tokens_per_sec'] for r in runs]
     cpu = [r['cpu_tokens_per_sec'] for r in runs if 'cpu_tokens_per_sec' in r]
     if cpu:

@@ -116,7 +116,7 @@ def test_rounds_keep_the_median_process():
                                           run(52_000, 48_000, 305)])
     assert combined['tokens_per_sec'] == 52_000 and combined['epoch_tokens_per_sec'] == [52_000] * 3
     assert combined['cpu_tokens_per_sec'] == 48_000 and combined['peak_rss_mb'] == 310
-    assert combined['rounds'] == 3 and combined['rounds_tokens_per_sec'] == [50_000, 77_000, 52_000]
+    assert combined['rounds_tokens_per_sec'] == [50_000, 77_000, 52_000]
     # two rounds: the slower of the two processes, never an average that no process measured
     assert throughput.combine_rounds([run(60_000, 1, 300), run(50_000, 1, 300)])['tokens_per_sec'] == 50_000
     with pytest.raises(ValueError):
