@@ -83,6 +83,12 @@ def describe(r):
         return (f"matmul peak: {r['matmul_gflops']:.1f} GFLOP/s (large), "
                 f"{r['small_matmul_gflops']:.1f} GFLOP/s (32x256 by 256x256)")
     head = f"{r['model']:>12s} {r['kind'] + ('' if r.get('plot', True) else '-noplot'):>11s}"
+    if r['kind'] == 'paired':
+        ch8, bare = r['train_ch8'], r['bare']
+        return (f"{head}: train_ch8 {ch8['tokens_per_sec']:,.0f}, bare {bare['tokens_per_sec']:,.0f} tokens/s "
+                f"in the same process; train_ch8/bare by epoch "
+                f"{' '.join(f'{x:.0%}' for x in r['epoch_ratios'])}, median {r['ratio']:.0%} "
+                f"(CPU time {r['cpu_ratio']:.0%}); bare loop's memory +{r['bare_rss_increase_mb']:.0f} MB")
     if r['kind'] == 'quality':
         text = 'letters' if r['letters_only'] else 'full'
         return (f"{head} {text:>7s}: val ppl {r['val_ppl']:.2f} after {r['trained_seconds']:.0f} s "
@@ -137,7 +143,9 @@ def main(argv=None):
         for round_ in range(1, args.rounds + 1):
             for m in args.models:
                 timing = dict(common, model=m, epochs=args.epochs, max_batches=args.max_batches, round=round_)
-                tasks += [dict(timing, kind='train_ch8'), dict(timing, kind='bare')]
+                # train_ch8 alone (for its speed against the peer, and its memory), then train_ch8 and
+                # the bare loop in one process, epoch by epoch, for their ratio
+                tasks += [dict(timing, kind='train_ch8'), dict(timing, kind='paired')]
                 if MODELS[m].peer and not args.no_peer:
                     tasks += [dict(timing, kind='d2l', plot=True), dict(timing, kind='d2l', plot=False)]
         # The peak again at the end: on a busy machine one measurement can be far too low; the best counts
@@ -149,7 +157,7 @@ def main(argv=None):
         tasks += [dict(common, kind='quality', model=m, budget_seconds=args.budget_seconds, letters_only=lo,
                        checkpoints=checkpoints) for lo in texts for m in args.models]
     print(f'{len(tasks)} measurements, one subprocess each; results into {args.out}', flush=True)
-    runs = {}  # throughput results by (model, path), one per round
+    runs, paired = {}, {}  # throughput results by (model, path), and paired ones by model; one per round
     for task in tasks:
         result = run_task(task, sys.stdout)
         if result is None:
@@ -161,15 +169,20 @@ def main(argv=None):
             results['matmul'] = max(results['matmul_runs'], key=lambda r: r['matmul_gflops'])
         elif result['kind'] == 'quality':
             results['quality'].append(result)
+        elif result['kind'] == 'paired':
+            paired.setdefault(result['model'], []).append(result)
         else:
             runs.setdefault((result['model'], report.path_key(result)), []).append(result)
     results['throughput'] = [throughput.combine_rounds(r) for r in runs.values()]
+    results['paired'] = [throughput.combine_rounds(r, 'ratio', 'cpu_ratio') for r in paired.values()]
     results['machine']['load_average_end'] = [round(x, 2) for x in os.getloadavg()]
     results['total_seconds'] = time.perf_counter() - started
     models = args.models
     if results['throughput']:
         print()
         report.print_table(*report.throughput_table(results, models))
+        print()
+        report.print_table(*report.paired_table(results, models))
         print()
         report.print_table(*report.resources_table(results, models))
         print()

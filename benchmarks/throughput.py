@@ -44,24 +44,25 @@ def summarize(speeds, warmup, cpu_speeds=None):
     return result
 
 
-def combine_rounds(runs):
+def combine_rounds(runs, key='tokens_per_sec', cpu_key='cpu_tokens_per_sec'):
     """One result from the same measurement repeated in several processes: the median process.
 
     On a shared virtual machine one process can run tens of percent faster or slower than the next
-    (cause unknown), while the epochs inside one process agree to a few
-    percent; the median process is robust to one odd process. Its own epochs are kept; the CPU-time
-    speed is the (lower) median over the processes, the memory the largest of them.
+    (cause unknown), while the epochs inside one process agree to a few percent; the median process
+    (by ``key``) is robust to one odd process. Its own epochs are kept, with every process's ``key``
+    in 'rounds_<key>'; ``cpu_key`` is the (lower) median over the processes, memory the largest.
     """
     if not runs:
         raise ValueError('combine_rounds needs at least one result')
-    middle = statistics.median_low(r['tokens_per_sec'] for r in runs)
-    result = dict(next(r for r in runs if r['tokens_per_sec'] == middle))
-    result['rounds_tokens_per_sec'] = [r['tokens_per_sec'] for r in runs]
-    cpu = [r['cpu_tokens_per_sec'] for r in runs if 'cpu_tokens_per_sec' in r]
+    middle = statistics.median_low(r[key] for r in runs)
+    result = dict(next(r for r in runs if r[key] == middle))
+    result[f'rounds_{key}'] = [r[key] for r in runs]
+    cpu = [r[cpu_key] for r in runs if cpu_key in r]
     if cpu:
-        result['cpu_tokens_per_sec'] = statistics.median_low(cpu)
-    for key in ('peak_rss_mb', 'rss_increase_mb'):
-        result[key] = max(r[key] for r in runs)
+        result[cpu_key] = statistics.median_low(cpu)
+    for memory in ('peak_rss_mb', 'rss_increase_mb', 'bare_rss_increase_mb'):
+        if memory in result:
+            result[memory] = max(r[memory] for r in runs)
     return result
 
 
@@ -88,7 +89,8 @@ def run_train_ch8(model, train_iter, vocab, device, epochs, warmup=1, num_hidden
     net = specs.build(model, len(vocab), num_hiddens, device)
     d2lmini.set_seed(0)
     clock = EpochClock(train_iter)  # only adds CPU-time stamps; the speeds are train_ch8's own
-    with contextlib.redirect_stdout(io.StringIO()):  # its final report is not needed here
+    # its final report and progress bar are not needed here
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         history = d2lmini.train_ch8(net, clock, vocab, LR, warmup + epochs, device,
                                     prefixes=(), theta=THETA)
     return summarize(history['tokens_per_sec'], warmup, clock.cpu_speeds(time.process_time()))
@@ -118,8 +120,8 @@ def bare_epoch(net, train_iter, loss, params, step, device, theta=THETA):
     return num_tokens
 
 
-def run_bare(model, train_iter, vocab, device, epochs, warmup=1, num_hiddens=NUM_HIDDENS):
-    """The framework's ceiling: the same model and batches through the bare loop above."""
+def bare_setup(model, vocab, device, num_hiddens=NUM_HIDDENS):
+    """(net, params, step): the model, its parameter arrays and one SGD update, for ``bare_epoch``."""
     net = specs.build(model, len(vocab), num_hiddens, device)
     d2lmini.set_seed(0)
     if isinstance(net, gluon.Block):
@@ -135,12 +137,64 @@ def run_bare(model, train_iter, vocab, device, epochs, warmup=1, num_hiddens=NUM
         def step():
             for p in params:
                 p[:] = p - LR * p.grad
+    return net, params, step
+
+
+def timed_bare_epoch(net, train_iter, params, step, device):
+    """(tokens/s, tokens per CPU-s) of one bare epoch, the clock stopped when all its work is done."""
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
-    speeds, cpu_speeds = [], []
-    for _ in range(warmup + epochs):
-        start, cpu_start = time.time(), time.process_time()
-        num_tokens = bare_epoch(net, train_iter, loss, params, step, device)
-        npx.waitall()
-        speeds.append(num_tokens / (time.time() - start))
-        cpu_speeds.append(num_tokens / (time.process_time() - cpu_start))
-    return summarize(speeds, warmup, cpu_speeds)
+    start, cpu_start = time.time(), time.process_time()
+    num_tokens = bare_epoch(net, train_iter, loss, params, step, device)
+    npx.waitall()
+    return num_tokens / (time.time() - start), num_tokens / (time.process_time() - cpu_start)
+
+
+def run_bare(model, train_iter, vocab, device, epochs, warmup=1, num_hiddens=NUM_HIDDENS):
+    """The framework's ceiling: the same model and batches through the bare loop above."""
+    net, params, step = bare_setup(model, vocab, device, num_hiddens)
+    speeds, cpu_speeds = zip(*(timed_bare_epoch(net, train_iter, params, step, device)
+                               for _ in range(warmup + epochs)))
+    return summarize(list(speeds), warmup, list(cpu_speeds))
+
+
+def run_paired(model, train_iter, vocab, device, epochs, warmup=1, num_hiddens=NUM_HIDDENS):
+    """train_ch8 and the bare loop in ONE process, an epoch of each in turn; their speed ratio.
+
+    Two processes running the same code can differ by tens of percent on a shared virtual machine,
+    while the epochs inside one process agree to a few percent; here both paths share the process.
+    The order alternates (ch8, bare, bare, ch8, ...) so that a slow drift hits both alike.
+    ``train_ch8`` is called for one epoch at a time (it re-initializes the model each call, which
+    does not change the speed); the bare loop's model keeps training. Returns both paths' results
+    (as ``summarize``) and 'ratio', the median over the timed rounds of train_ch8's tokens/s
+    divided by the bare loop's in the same round; 'bare_rss_increase_mb' is the bare loop's own
+    memory, read after its first epoch, before the train_ch8 model exists.
+    """
+    from .worker import peak_rss_mb
+    baseline = peak_rss_mb()
+    bare_net, params, step = bare_setup(model, vocab, device, num_hiddens)
+    ch8_net = None
+    ch8, bare = {'wall': [], 'cpu': []}, {'wall': [], 'cpu': []}
+    bare_rss = None
+    for round_ in range(warmup + epochs):
+        for path in (('bare', 'ch8') if round_ % 2 == 0 else ('ch8', 'bare')):
+            if path == 'bare':
+                wall, cpu = timed_bare_epoch(bare_net, train_iter, params, step, device)
+                bare['wall'].append(wall)
+                bare['cpu'].append(cpu)
+                if bare_rss is None:
+                    bare_rss = peak_rss_mb() - baseline
+            else:
+                if ch8_net is None:
+                    ch8_net = specs.build(model, len(vocab), num_hiddens, device)
+                d2lmini.set_seed(0)
+                clock = EpochClock(train_iter)
+                with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                    history = d2lmini.train_ch8(ch8_net, clock, vocab, LR, 1, device, prefixes=(), theta=THETA)
+                ch8['wall'].append(history['tokens_per_sec'][0])
+                ch8['cpu'].append(clock.cpu_speeds(time.process_time())[0])
+    ratios = [a / b for a, b in zip(ch8['wall'][warmup:], bare['wall'][warmup:])]
+    cpu_ratios = [a / b for a, b in zip(ch8['cpu'][warmup:], bare['cpu'][warmup:])]
+    return {'train_ch8': summarize(ch8['wall'], warmup, ch8['cpu']),
+            'bare': summarize(bare['wall'], warmup, bare['cpu']),
+            'ratio': statistics.median(ratios), 'epoch_ratios': ratios,
+            'cpu_ratio': statistics.median(cpu_ratios), 'bare_rss_increase_mb': bare_rss}
