@@ -162,22 +162,24 @@ def run_paired(model, train_iter, vocab, device, epochs, warmup=1, num_hiddens=N
 
     Two processes running the same code can differ by tens of percent on a shared virtual machine,
     while the epochs inside one process agree to a few percent; here both paths share the process.
-    The order alternates (ch8, bare, bare, ch8, ...) so that a slow drift hits both alike.
-    ``train_ch8`` is called for one epoch at a time (it re-initializes the model each call, which
-    does not change the speed); the bare loop's model keeps training. Returns both paths' results
-    (as ``summarize``) and 'ratio', the median over the timed rounds of train_ch8's tokens/s
-    divided by the bare loop's in the same round; 'bare_rss_increase_mb' is the bare loop's own
-    memory, read after its first epoch, before the train_ch8 model exists.
+    The order alternates (bare, ch8, ch8, bare, ...) so that a slow drift hits both alike.
+    ``train_ch8`` is called for one epoch at a time, and it starts a Gluon model afresh at each
+    call; the bare loop does the same (a new model, same seed), so that both paths compute with the
+    same values. Scratch models keep training along both paths, as train_ch8 leaves them.
+    Returns both paths' results (as ``summarize``) and 'ratio', the median over the timed rounds
+    of train_ch8's tokens/s divided by the bare loop's in the same round; 'bare_rss_increase_mb'
+    is the bare loop's own memory, read after its first epoch, before the train_ch8 model exists.
     """
     from .worker import peak_rss_mb
     baseline = peak_rss_mb()
-    bare_net, params, step = bare_setup(model, vocab, device, num_hiddens)
-    ch8_net = None
+    bare_net = ch8_net = bare_rss = None
     ch8, bare = {'wall': [], 'cpu': []}, {'wall': [], 'cpu': []}
-    bare_rss = None
     for round_ in range(warmup + epochs):
         for path in (('bare', 'ch8') if round_ % 2 == 0 else ('ch8', 'bare')):
             if path == 'bare':
+                if bare_net is None or not specs.MODELS[model].scratch:
+                    bare_net = None  # the previous model is freed before the next is built
+                    bare_net, params, step = bare_setup(model, vocab, device, num_hiddens)
                 wall, cpu = timed_bare_epoch(bare_net, train_iter, params, step, device)
                 bare['wall'].append(wall)
                 bare['cpu'].append(cpu)
