@@ -88,7 +88,7 @@ def paired_table(results, models):
 
 def resources_table(results, models):
     """Rows of the physical-limit table: FLOPs per token, reached GFLOP/s and peak memory."""
-    by = index(results['throughput'])
+    by, pairs = index(results['throughput']), paired_by_model(results)
     peak = results.get('matmul', {}).get('matmul_gflops')
     small = results.get('matmul', {}).get('small_matmul_gflops')
     rows = []
@@ -99,7 +99,7 @@ def resources_table(results, models):
         rows.append([results['labels'][m], fmt(flops / 1e6, '.2f'), fmt(gflops, '.2f'),
                      fmt(ratio(gflops, peak), '.1%'), fmt(ratio(gflops, small), '.0%'),
                      fmt(row.get('peak_rss_mb'), '.0f'), fmt(row.get('rss_increase_mb'), '.0f'),
-                     fmt(paired_by_model(results).get(m, {}).get('bare_rss_increase_mb'), '.0f'),
+                     fmt(pairs.get(m, {}).get('bare_rss_increase_mb'), '.0f'),
                      fmt(by.get((m, 'd2l-noplot'), {}).get('rss_increase_mb'), '.0f')])
     header = ['model', 'training MFLOP/token', 'train_ch8 GFLOP/s', 'of the large-matmul peak',
               'of the 32×256·256×256 matmul', 'peak RSS, train_ch8 (MB)', 'of which training (MB)',
@@ -139,10 +139,10 @@ def targets(results, models):
         row = by.get((m, p), {})
         return row.get('tokens_per_sec'), row.get('cpu_tokens_per_sec')
 
-    out = []
+    pairs, out = paired_by_model(results), []
     for m in models:
         ch8, ch8_cpu = speeds(m, 'train_ch8')
-        pair = paired_by_model(results).get(m)
+        pair = pairs.get(m)
         if not results['scratch'][m] and pair:
             out.append({'target': f'{results["labels"][m]}: train_ch8 ≥ 90% of the bare loop (same process)',
                         'value': f"{pair['ratio']:.0%}", 'cpu_value': fmt(pair.get('cpu_ratio'), '.0%'),
@@ -236,9 +236,9 @@ def plot_throughput(results, models, path):
             'bare Gluon loop (run alongside train_ch8)': bare, **speeds}
     fig, ax = plt.subplots(figsize=(8, 3.6))
     width = 0.8 / len(bars)
-    for i, (title, speeds) in enumerate(bars.items()):
+    for i, (title, values) in enumerate(bars.items()):
         xs = [j + (i - (len(bars) - 1) / 2) * width for j in range(len(models))]
-        ax.bar(xs, [v / 1e3 for v in speeds], width, label=title)
+        ax.bar(xs, [v / 1e3 for v in values], width, label=title)
     ax.set_xticks(range(len(models)), [results['labels'][m] for m in models])
     ax.set_ylabel('thousand tokens / s')
     ax.set_title('Training throughput (higher is better)')

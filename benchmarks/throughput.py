@@ -48,7 +48,7 @@ def combine_rounds(runs, key='tokens_per_sec', cpu_key='cpu_tokens_per_sec'):
     """One result from the same measurement repeated in several processes: the median process.
 
     On a shared virtual machine one process can run tens of percent faster or slower than the next
-    (cause unknown), while the epochs inside one process agree to a few percent; the median process
+    (cause unknown), while the epochs inside one process usually agree to a few percent; the median process
     (by ``key``) is robust to one odd process. Its own epochs are kept, with every process's ``key``
     in 'rounds_<key>'; ``cpu_key`` is the (lower) median over the processes, memory the largest.
     """
@@ -149,19 +149,11 @@ def timed_bare_epoch(net, train_iter, params, step, device):
     return num_tokens / (time.time() - start), num_tokens / (time.process_time() - cpu_start)
 
 
-def run_bare(model, train_iter, vocab, device, epochs, warmup=1, num_hiddens=NUM_HIDDENS):
-    """The framework's ceiling: the same model and batches through the bare loop above."""
-    net, params, step = bare_setup(model, vocab, device, num_hiddens)
-    speeds, cpu_speeds = zip(*(timed_bare_epoch(net, train_iter, params, step, device)
-                               for _ in range(warmup + epochs)))
-    return summarize(list(speeds), warmup, list(cpu_speeds))
-
-
 def run_paired(model, train_iter, vocab, device, epochs, warmup=1, num_hiddens=NUM_HIDDENS):
     """train_ch8 and the bare loop in ONE process, an epoch of each in turn; their speed ratio.
 
     Two processes running the same code can differ by tens of percent on a shared virtual machine,
-    while the epochs inside one process agree to a few percent; here both paths share the process.
+    while the epochs inside one process usually agree to a few percent; here both paths share it.
     The order alternates (bare, ch8, ch8, bare, ...) so that a slow drift hits both alike.
     ``train_ch8`` is called for one epoch at a time, and it starts a Gluon model afresh at each
     call; the bare loop does the same (a new model, same seed), so that both paths compute with the
@@ -178,7 +170,7 @@ def run_paired(model, train_iter, vocab, device, epochs, warmup=1, num_hiddens=N
         for path in (('bare', 'ch8') if round_ % 2 == 0 else ('ch8', 'bare')):
             if path == 'bare':
                 if bare_net is None or not specs.MODELS[model].scratch:
-                    bare_net = None  # the previous model is freed before the next is built
+                    bare_net = params = step = None  # free the previous model before building the next
                     bare_net, params, step = bare_setup(model, vocab, device, num_hiddens)
                 wall, cpu = timed_bare_epoch(bare_net, train_iter, params, step, device)
                 bare['wall'].append(wall)

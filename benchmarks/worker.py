@@ -37,8 +37,7 @@ def run(task):
         result = peer.run_peer(model, num_batches, device, task['epochs'], plot=task['plot'])
     else:
         train_iter, vocab = throughput.time_machine_batches(task.get('max_batches'))
-        runner = {'train_ch8': throughput.run_train_ch8, 'bare': throughput.run_bare,
-                  'paired': throughput.run_paired}[kind]
+        runner = {'train_ch8': throughput.run_train_ch8, 'paired': throughput.run_paired}[kind]
         result = runner(model, train_iter, vocab, device, task['epochs'])
     result.update(task)
     result['seconds'] = time.perf_counter() - start
