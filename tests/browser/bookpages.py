@@ -252,6 +252,8 @@ class Chromium:
         driver = webdriver.Chrome(options=options, service=Service(executable_path=self.chromedriver))
         driver.set_page_load_timeout(60)
         driver.set_script_timeout(30)
+        # Chromium opens its New Tab page, which tries to fetch a remote version of itself: leave it.
+        driver.get('about:blank')
         return driver
 
     def quit(self):
