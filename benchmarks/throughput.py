@@ -84,16 +84,24 @@ class EpochClock:
         return [n / (b - a) for n, a, b in zip(self.tokens, stamps, stamps[1:])]
 
 
-def run_train_ch8(model, train_iter, vocab, device, epochs, warmup=1, num_hiddens=NUM_HIDDENS):
-    """d2lmini.train_ch8 as the chapters call it; its own per-epoch tokens/s (from train_epoch_ch8)."""
-    net = specs.build(model, len(vocab), num_hiddens, device)
+def timed_train_ch8(net, train_iter, vocab, device, num_epochs):
+    """d2lmini.train_ch8 as the chapters call it: (tokens/s, tokens per CPU-s), one per epoch.
+
+    The tokens/s are train_ch8's own (from train_epoch_ch8); the clock only adds CPU-time stamps.
+    """
     d2lmini.set_seed(0)
-    clock = EpochClock(train_iter)  # only adds CPU-time stamps; the speeds are train_ch8's own
+    clock = EpochClock(train_iter)
     # its final report and progress bar are not needed here
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        history = d2lmini.train_ch8(net, clock, vocab, LR, warmup + epochs, device,
-                                    prefixes=(), theta=THETA)
-    return summarize(history['tokens_per_sec'], warmup, clock.cpu_speeds(time.process_time()))
+        history = d2lmini.train_ch8(net, clock, vocab, LR, num_epochs, device, prefixes=(), theta=THETA)
+    return history['tokens_per_sec'], clock.cpu_speeds(time.process_time())
+
+
+def run_train_ch8(model, train_iter, vocab, device, epochs, warmup=1, num_hiddens=NUM_HIDDENS):
+    """train_ch8 on a new model for warm-up + timed epochs, summarized."""
+    net = specs.build(model, len(vocab), num_hiddens, device)
+    speeds, cpu_speeds = timed_train_ch8(net, train_iter, vocab, device, warmup + epochs)
+    return summarize(speeds, warmup, cpu_speeds)
 
 
 def bare_epoch(net, train_iter, loss, params, step, device, theta=THETA):
@@ -180,12 +188,9 @@ def run_paired(model, train_iter, vocab, device, epochs, warmup=1, num_hiddens=N
             else:
                 if ch8_net is None:
                     ch8_net = specs.build(model, len(vocab), num_hiddens, device)
-                d2lmini.set_seed(0)
-                clock = EpochClock(train_iter)
-                with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                    history = d2lmini.train_ch8(ch8_net, clock, vocab, LR, 1, device, prefixes=(), theta=THETA)
-                ch8['wall'].append(history['tokens_per_sec'][0])
-                ch8['cpu'].append(clock.cpu_speeds(time.process_time())[0])
+                wall, cpu = timed_train_ch8(ch8_net, train_iter, vocab, device, 1)
+                ch8['wall'] += wall
+                ch8['cpu'] += cpu
     ratios = [a / b for a, b in zip(ch8['wall'][warmup:], bare['wall'][warmup:])]
     cpu_ratios = [a / b for a, b in zip(ch8['cpu'][warmup:], bare['cpu'][warmup:])]
     return {'train_ch8': summarize(ch8['wall'], warmup, ch8['cpu']),
