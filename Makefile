@@ -5,7 +5,7 @@
 #   make browser-test  build the book, then open every page of _toc.yml in headless Chromium
 #                   (needs: apt-get install -y chromium chromium-driver); screenshots in _build/screenshots
 #   make notebooks  re-run every chapter top to bottom with its real settings, storing the outputs
-#                   (or some: make notebooks NOTEBOOKS="notebooks/02-rnn-scratch.ipynb")
+#                   (or some: make notebooks NOTEBOOKS="notebooks/04-rnn-scratch.ipynb")
 #   make benchmarks speed, memory and quality benchmarks into benchmarks/results (~25 min on a 2-core CPU;
 #                   a smoke run: make benchmarks BENCH_ARGS=--quick; all options: python -m benchmarks --help)
 # Each target creates .venv from requirements.txt first if needed.

@@ -4,7 +4,7 @@ Everything measured runs d2lmini's own code (the code the chapters show), plus t
 a bare Gluon loop (the framework's ceiling) and d2l 1.0.3's ``Trainer`` (the peer).
 """
 
-# The chapters' settings (chapters 2-5): minibatches of 32 x 35 characters, 256 hidden units,
+# The chapters' settings (chapters 4-7): minibatches of 32 x 35 characters, 256 hidden units,
 # SGD with learning rate 1, gradients clipped to norm 1.
 BATCH_SIZE = 32
 NUM_STEPS = 35

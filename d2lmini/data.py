@@ -1,6 +1,6 @@
 """Language-model data: character tokens, a vocabulary, and minibatches cut from one long sequence.
 
-Chapter 1 explains every function here; its ``#@save`` cells are this very code.
+Chapter 2 explains every function here; its ``#@save`` cells are this very code.
 """
 import collections
 import random

@@ -1,4 +1,4 @@
-"""Decoding: turning a language model's next-character scores into text by sampling (chapter 9).
+"""Decoding: turning a language model's next-character scores into text by sampling (chapter 11).
 
 Greedy decoding is ``d2lmini.predict_ch8``; this module adds sampling with a temperature and top-k.
 """

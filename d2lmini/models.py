@@ -1,4 +1,4 @@
-"""Recurrent language models: the from-scratch RNN (chapter 2) and the Gluon wrapper (chapter 3).
+"""Recurrent language models: the from-scratch RNN (chapter 4) and the Gluon wrapper (chapter 5).
 
 Shapes: token batches X are (batch_size, num_steps) integer arrays; a model returns
 outputs of shape (num_steps * batch_size, vocab_size), time-major, and the new state.
@@ -162,7 +162,7 @@ def lstm(inputs, state, params):
 
 
 def scratch_lstm_from_gluon(net_gluon, device):
-    """A scratch LSTM (chapter 5) holding the weights of an RNNModel around a one-layer rnn.LSTM."""
+    """A scratch LSTM (chapter 7) holding the weights of an RNNModel around a one-layer rnn.LSTM."""
     layer = net_gluon.rnn
     n = layer.l0_h2h_weight.shape[1]  # hidden units; an LSTM stacks 4 blocks of n rows
     more = hasattr(layer, 'l1_i2h_weight') or hasattr(layer, 'r0_i2h_weight')  # a second layer or direction

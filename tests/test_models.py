@@ -108,7 +108,7 @@ def test_scratch_gru_matches_a_numpy_reference():
 
 
 def test_scratch_lstm_from_gluon_computes_what_gluon_computes():
-    """d2lmini.scratch_lstm_from_gluon (chapter 10) maps Gluon's stacked LSTM weights onto chapter 5's lstm."""
+    """d2lmini.scratch_lstm_from_gluon (chapter 12) maps Gluon's stacked LSTM weights onto chapter 7's lstm."""
     d2lmini.set_seed(0)
     net_gluon = d2lmini.RNNModel(rnn.LSTM(16), 7)
     net_gluon.initialize(init.Normal(0.3), ctx=DEVICE)

@@ -1,6 +1,6 @@
 """Run chapters top to bottom with their real settings and record each run in its notebook.
 
-    python book/_ext/run_notebooks.py notebooks/02-rnn-scratch.ipynb [more.ipynb ...]
+    python book/_ext/run_notebooks.py notebooks/04-rnn-scratch.ipynb [more.ipynb ...]
 
 Every code cell is executed in a fresh kernel (D2LMINI_MAX_EPOCHS is removed from the environment,
 so training runs for its full length), the outputs are stored in the notebook, and a record of the

@@ -43,7 +43,7 @@ CHROMIUM_FLAGS = (
 @dataclass(frozen=True)
 class Page:
     """One entry of _toc.yml."""
-    docname: str          # e.g. notebooks/02-rnn-scratch
+    docname: str          # e.g. notebooks/04-rnn-scratch
     source: Path          # the .md / .ipynb it is built from
     toc_title: str        # the `title:` of the toc entry, '' when the page's own heading is used
     is_root: bool
