@@ -179,13 +179,10 @@ def clean_text(text, letters_only=True):
     return text
 
 
-def load_data_corpus(name, batch_size, num_steps, letters_only=True, val_fraction=0.05,
-                     test_fraction=0.05, use_random_iter=False):
-    """(train_iter, val_iter, test_iter, vocab) for a registered corpus, as characters.
+def corpus_splits(name, letters_only=True, val_fraction=0.05, test_fraction=0.05):
+    """(train_text, val_text, test_text): a registered corpus cut into three contiguous slices.
 
-    The text is cut into three contiguous slices, in this order: training, validation, test (the end).
-    The vocabulary is built on the training slice only; characters it lacks map to '<unk>'.
-    Validation and test iterators read their slice once, in order (sequential, offset 0).
+    In this order: training, validation, test (the end of the text).
     """
     for label, fraction in (('val_fraction', val_fraction), ('test_fraction', test_fraction)):
         if not 0 < fraction < 0.5:
@@ -193,7 +190,18 @@ def load_data_corpus(name, batch_size, num_steps, letters_only=True, val_fractio
     text = clean_text(corpora.read_corpus(name), letters_only)
     val_start = len(text) - int(len(text) * test_fraction) - int(len(text) * val_fraction)
     test_start = len(text) - int(len(text) * test_fraction)
-    train_text, val_text, test_text = text[:val_start], text[val_start:test_start], text[test_start:]
+    return text[:val_start], text[val_start:test_start], text[test_start:]
+
+
+def load_data_corpus(name, batch_size, num_steps, letters_only=True, val_fraction=0.05,
+                     test_fraction=0.05, use_random_iter=False):
+    """(train_iter, val_iter, test_iter, vocab) for a registered corpus, as characters.
+
+    The text is cut by ``corpus_splits`` into training, validation and test slices.
+    The vocabulary is built on the training slice only; characters it lacks map to '<unk>'.
+    Validation and test iterators read their slice once, in order (sequential, offset 0).
+    """
+    train_text, val_text, test_text = corpus_splits(name, letters_only, val_fraction, test_fraction)
     vocab = Vocab(list(train_text))
     train_iter = SeqDataLoader(vocab[list(train_text)], batch_size, num_steps, use_random_iter)
     val_iter = SeqDataLoader(vocab[list(val_text)], batch_size, num_steps, offset=0)

@@ -24,7 +24,7 @@ def gram_ids(indices, k, base):
     return ids
 
 
-def find(keys, table):
+def find_sorted(keys, table):
     """Where ``keys`` are in the sorted array ``table``, and which are."""
     pos = onp.minimum(onp.searchsorted(table, keys), max(len(table) - 1, 0))
     return pos, table[pos] == keys
@@ -95,8 +95,8 @@ class NGramLM:
     def interpolate(self, k, ids, lower):
         """P_k for k-gram ids, given P_{k-1} of the same tokens (``lower``)."""
         table, V = self.tables[k - 1], len(self.vocab)
-        i, seen = find(ids // V, table['contexts'])
-        j, found = find(ids, table['grams'])
+        i, seen = find_sorted(ids // V, table['contexts'])
+        j, found = find_sorted(ids, table['grams'])
         c_hw = onp.where(found, table['counts'][j], 0)
         c_h = table['context_counts'][i]
         mass = self.discount * table['context_types'][i]  # left for lower
@@ -159,18 +159,23 @@ class NGramYardstick:
                 f'{self.ngram_ppl:.2f}')
 
 
-def ngram_yardstick(train, held_out, vocab, orders=range(1, 9),
-                    val_fraction=0.1, discount=0.75, kneser_ney=False):
-    """Pick n on a validation tail of ``train``, refit, score ``held_out``.
+def ngram_yardstick(train, held_out, vocab, val=None, orders=range(1, 9),
+                    val_fraction=0.1, discount=0.75, kneser_ney=True):
+    """Choose n on validation text, refit on ``train``, score ``held_out``.
 
-    ``train`` and ``held_out`` are token sequences. The held-out text is
-    read once, by the chosen model and by the unigram model.
+    All three are token sequences. ``val`` defaults to the last
+    ``val_fraction`` of ``train`` (then n is chosen by a model fitted on
+    the rest). The held-out text is read once, by the chosen model and by
+    the unigram model.
     """
-    fit_part, val_part = split_corpus(train, val_fraction)
+    if val is None:
+        fit_part, val = split_corpus(train, val_fraction)
+    else:
+        fit_part = train
     val_ppl = {}
     for n in orders:
         model = NGramLM(vocab, n, discount, kneser_ney).fit(fit_part)
-        val_ppl[n] = model.perplexity(val_part)
+        val_ppl[n] = model.perplexity(val)
     best = min(val_ppl, key=val_ppl.get)
     final = NGramLM(vocab, best, discount, kneser_ney).fit(train)
     unigram = NGramLM(vocab, 1, discount).fit(train)

@@ -148,12 +148,13 @@ def in_notebook():
 
 
 def train_ch8(net, train_iter, vocab, lr, num_epochs, device, use_random_iter=False, val_iter=None,
-              prefixes=('time traveller', 'traveller'), theta=1):
+              prefixes=('time traveller', 'traveller'), theta=1, yardstick=None):
     """Train a model (a Gluon block is first initialized afresh); plot perplexity by epoch.
 
     With ``val_iter``, the held-out perplexity is measured after each epoch as well.
-    Gradients are clipped to norm ``theta``. At the end, prints the perplexities and
-    50 characters predicted after each of ``prefixes``.
+    ``yardstick`` (a ``d2lmini.NGramYardstick``) adds its n-gram's held-out perplexity to the plot,
+    as a flat line, and to the report. Gradients are clipped to norm ``theta``. At the end, prints
+    the perplexities and 50 characters predicted after each of ``prefixes``.
     Returns a dict of per-epoch lists: 'train_ppl', 'val_ppl' (if any) and 'tokens_per_sec'.
     """
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
@@ -168,7 +169,11 @@ def train_ch8(net, train_iter, vocab, lr, num_epochs, device, use_random_iter=Fa
     if val_iter is not None:
         history['val_ppl'] = []
         legend.append('held-out')
-    progress = LiveProgress(num_epochs, legend)
+    references = []
+    if yardstick is not None:
+        legend.append(f'{yardstick.n}-gram, held-out')
+        references.append(yardstick.ngram_ppl)
+    progress = LiveProgress(num_epochs, legend, references)
     for epoch in range(num_epochs):
         ppl, speed = train_epoch_ch8(net, train_iter, loss, updater, device, use_random_iter, theta)
         history['train_ppl'].append(ppl)
@@ -180,6 +185,8 @@ def train_ch8(net, train_iter, vocab, lr, num_epochs, device, use_random_iter=Fa
     report = f'perplexity {ppl:.2f}'
     if val_iter is not None:
         report += f', held-out perplexity {history["val_ppl"][-1]:.2f}'
+    if yardstick is not None:
+        report += f' ({yardstick.n}-gram: {yardstick.ngram_ppl:.2f})'
     print(f'{report}, {speed:.0f} tokens/sec')
     for prefix in prefixes:
         print(predict_ch8(prefix, 50, net, vocab, device))
@@ -187,9 +194,12 @@ def train_ch8(net, train_iter, vocab, lr, num_epochs, device, use_random_iter=Fa
 
 
 class LiveProgress:
-    """Perplexity by epoch: a live plot (d2l.Animator) in a notebook, a tqdm bar elsewhere."""
-    def __init__(self, num_epochs, legend):
-        self.legend = legend
+    """Perplexity by epoch: a live plot (d2l.Animator) in a notebook, a tqdm bar elsewhere.
+
+    ``references`` are constant perplexities drawn as flat lines (the last names of ``legend``).
+    """
+    def __init__(self, num_epochs, legend, references=()):
+        self.legend, self.references = legend, list(references)
         if in_notebook():
             self.animator = d2l.Animator(xlabel='epoch', ylabel='perplexity', legend=legend,
                                          xlim=[1, max(num_epochs, 2)])
@@ -202,7 +212,7 @@ class LiveProgress:
         """latest: the newest values of 'train_ppl', maybe 'val_ppl', and 'tokens_per_sec'."""
         ppls = [latest['train_ppl']] + ([latest['val_ppl']] if 'val_ppl' in latest else [])
         if self.animator is not None:
-            self.animator.add(epoch, ppls)
+            self.animator.add(epoch, ppls + self.references)
         else:
             self.bar.set_postfix({name: f'{p:.2f}' for name, p in zip(self.legend, ppls)}
                                  | {'tokens/s': f"{latest['tokens_per_sec']:.0f}"})
