@@ -2,38 +2,71 @@
 #   make book       build the rendered book into _build/html (from the stored outputs)
 #   make test       unit tests + nbval re-execution of every notebook, then the book build and the
 #                   browser checks of every built page (make browser-test)
-#   make browser-test  build the book, then open every page of _toc.yml in headless Chromium
-#                   (needs: apt-get install -y chromium chromium-driver); screenshots in _build/screenshots
+#   make browser-test  build the book, then open every page of _toc.yml in headless Chromium;
+#                   screenshots in _build/screenshots
 #   make notebooks  re-run every chapter top to bottom with its real settings, storing the outputs
 #                   (or some: make notebooks NOTEBOOKS="notebooks/04-rnn-scratch.ipynb")
 #   make benchmarks speed, memory and quality benchmarks into benchmarks/results (~25 min on a 2-core CPU;
 #                   a smoke run: make benchmarks BENCH_ARGS=--quick; all options: python -m benchmarks --help)
-# Each target creates .venv from requirements.txt first if needed.
+#   make platform-check  do the pinned requirements (and .binder's) resolve to wheels for Python 3.11 on
+#                   linux x86_64, linux aarch64 and macOS x86_64? (needs the package index, ~20 s)
+#   make gpu-check  on an NVIDIA GPU box: unit tests, nbval of every notebook and a short GPU benchmark
+#                   with a CUDA build of MXNet, in under 10 minutes; report in _build/gpu-check/report.md
+#
+# Set-up is part of every target (tools/bootstrap.sh): the first run creates .venv from requirements.txt;
+# a missing system package (python3.11-venv, libgomp1, Chromium, ...) is installed with apt-get as root or
+# with passwordless sudo, or make stops at once with one line naming the command (SYSTEM_INSTALL=no: never
+# install, only say). Variables:
+#   PYTHON=/path/to/python3.11   the Python for .venv (default: python3.11, 3.10, 3.9, then the
+#                   distribution's python3.11, then uv with a managed Python 3.11)
+#   MXNET=mxnet-cu117            a CUDA build of MXNet instead of the CPU one (remembered in .venv/.mxnet;
+#                   MXNET=mxnet switches back); the CUDA 11 libraries come from NVIDIA's pip wheels
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+PYTHON ?=
 VENV := .venv
 BIN := $(VENV)/bin
+INSTALLED_MXNET := $(shell cat $(VENV)/.mxnet 2>/dev/null)
+MXNET ?= $(or $(INSTALLED_MXNET),mxnet)
+export PYTHON MXNET VENV SYSTEM_INSTALL
+# On Ampere and later GPUs cuBLAS/cuDNN (MXNet's fused RNN) may compute FP32 products in TF32;
+# every kernel started by make computes in full FP32. (No effect on a CPU.)
+export NVIDIA_TF32_OVERRIDE ?= 0
 # Use the checked copies of the corpora in ../shared/data when they are there (as in CI);
 # otherwise d2lmini downloads them into its cache on first use.
 SHARED_DATA := $(abspath ../shared/data)
 ifneq ($(wildcard $(SHARED_DATA)/SHA1SUMS),)
 export D2LMINI_DATA ?= $(SHARED_DATA)
 endif
+# Ubuntu's Chromium is a snap; tests/browser finds it through these variables.
+ifeq ($(wildcard /usr/bin/chromium),)
+ifneq ($(wildcard /snap/bin/chromium.chromedriver),)
+export CHROMIUM ?= /snap/bin/chromium
+export CHROMEDRIVER ?= /snap/bin/chromium.chromedriver
+endif
+endif
 
 NOTEBOOKS ?= $(wildcard notebooks/*.ipynb)
+# make gpu-check uses the CUDA build given by MXNET, or mxnet-cu117 (the newest CUDA 11 build of 1.9.1).
+GPU_MXNET := $(if $(filter mxnet,$(MXNET)),mxnet-cu117,$(MXNET))
 
-.PHONY: venv book test browser-test notebooks benchmarks clean
+.PHONY: venv book test browser-test system-deps browser-deps notebooks benchmarks platform-check gpu-check clean FORCE
 
 venv: $(VENV)/.installed
 
+# .venv is (re)installed when requirements.txt or pyproject.toml changed, or MXNET names another build.
+ifneq ($(MXNET),$(or $(INSTALLED_MXNET),mxnet))
+$(VENV)/.installed: FORCE
+endif
 $(VENV)/.installed: requirements.txt pyproject.toml
-	$(PYTHON) -c 'import sys; assert (3, 9) <= sys.version_info[:2] <= (3, 11), "Python 3.9-3.11 is needed (mxnet 1.9.1); set PYTHON=/path/to/python3.11"'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
-	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
-	$(BIN)/pip check
-	touch $@
+	@tools/bootstrap.sh venv
+
+# What make test needs from the system (Python and its venv module, mxnet's libraries, Chromium and
+# its driver), checked (or installed) before anything long runs; all that is missing in one line.
+system-deps:
+	@tools/bootstrap.sh system
+
+browser-deps:
+	@tools/bootstrap.sh browser
 
 book: venv
 	rm -rf _build/html
@@ -43,7 +76,7 @@ book: venv
 # nbval cuts training to D2LMINI_MAX_EPOCHS epochs (set in conftest.py, default 1); every cell still runs.
 # The browser checks need the built book, so they are left out of the first run and come last.
 # Three runs, so that each prints its own wall time: unit tests, notebooks, rendered pages.
-test: venv
+test: system-deps venv
 	$(BIN)/python -m pytest tests --ignore=tests/browser --durations=5
 	$(BIN)/python -m pytest notebooks --nbval --nbval-current-env \
 	    --nbval-sanitize-with tests/nbval-sanitize.cfg --nbval-cell-timeout=900 --durations=10
@@ -51,7 +84,7 @@ test: venv
 
 # Every page of _toc.yml in headless Chromium: title, typeset math, images, notebook cells and
 # outputs, internal links, nothing fetched from the network. Full-page screenshots: _build/screenshots/.
-browser-test: book
+browser-test: browser-deps book
 	$(BIN)/python -m pytest tests/browser
 
 # Runs each notebook in a fresh kernel with training at full length, stores the outputs, and records
@@ -62,5 +95,14 @@ notebooks: venv
 benchmarks: venv
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
+platform-check: venv
+	$(BIN)/python tools/check_platforms.py $(PLATFORM_ARGS)
+
+gpu-check:
+	$(MAKE) venv MXNET=$(GPU_MXNET)
+	$(BIN)/python tools/gpu_check.py $(GPU_CHECK_ARGS)
+
 clean:
 	rm -rf _build .pytest_cache
+
+FORCE:
