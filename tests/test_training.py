@@ -173,3 +173,27 @@ def test_train_ch8_reinitializes_a_gluon_model(capsys):
 
 def test_in_notebook_is_false_under_pytest():
     assert d2lmini.training.in_notebook() is False
+
+
+def test_train_ch8_reports_and_plots_the_yardstick(capsys, monkeypatch):
+    vocab = toy_vocab()
+    corpus = vocab[list('abc d' * 40)]
+    yardstick = d2lmini.NGramYardstick(n=3, unigram_ppl=4.9, ngram_ppl=1.234, val_ppl={})
+    added = []
+
+    class FakeAnimator:  # what a notebook's live plot would be given
+        def __init__(self, legend, **kwargs):
+            self.legend = legend
+
+        def add(self, x, ys):
+            added.append((self.legend, ys))
+
+    monkeypatch.setattr(d2lmini.training, 'in_notebook', lambda: True)
+    monkeypatch.setattr(d2lmini.training.d2l, 'Animator', FakeAnimator)
+    d2lmini.train_ch8(scratch_model(len(vocab)), d2lmini.SeqDataLoader(corpus, 2, 5), vocab,
+                      1, 2, DEVICE, val_iter=d2lmini.SeqDataLoader(corpus, 2, 5, offset=0),
+                      prefixes=['ab'], yardstick=yardstick)
+    report = capsys.readouterr().out.splitlines()[0]
+    assert 'held-out perplexity' in report and report.index('(3-gram: 1.23)') > report.index('held-out')
+    assert [legend for legend, _ in added] == [['train', 'held-out', '3-gram, held-out']] * 2
+    assert all(len(ys) == 3 and ys[2] == 1.234 for _, ys in added)
