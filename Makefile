@@ -1,5 +1,7 @@
 # The two commands of the README, plus the one that produces the notebooks' stored outputs.
 #   make book       build the rendered book into _build/html (from the stored outputs)
+#   make diagrams   redraw the book's diagrams (book/figures/*.svg) from tools/diagrams.py
+#   make git-nbdiff let git diff show notebooks as cells and outputs (nbdime; done by make venv too)
 #   make test       unit tests + nbval re-execution of every notebook, then the book build and the
 #                   browser checks of every built page (make browser-test)
 #   make browser-test  build the book, then open every page of _toc.yml in headless Chromium;
@@ -32,7 +34,8 @@ export PYTHON MXNET VENV SYSTEM_INSTALL
 # every kernel started by make computes in full FP32. (No effect on a CPU.)
 export NVIDIA_TF32_OVERRIDE ?= 0
 # Use the checked copies of the corpora in ../shared/data when they are there (as in CI);
-# otherwise d2lmini downloads them into its cache on first use.
+# otherwise d2lmini downloads them into its cache on first use. This is the one place that knows
+# the folder: the tests, the benchmarks and .ci/run read D2LMINI_DATA from the environment.
 SHARED_DATA := $(abspath ../shared/data)
 ifneq ($(wildcard $(SHARED_DATA)/SHA1SUMS),)
 export D2LMINI_DATA ?= $(SHARED_DATA)
@@ -46,10 +49,12 @@ endif
 endif
 
 NOTEBOOKS ?= $(wildcard notebooks/*.ipynb)
+# make test runs this many test processes; MXNet uses one core per process on a 2-core machine.
+TEST_WORKERS ?= 2
 # make gpu-check uses the CUDA build given by MXNET, or mxnet-cu117 (the newest CUDA 11 build of 1.9.1).
 GPU_MXNET := $(if $(filter mxnet,$(MXNET)),mxnet-cu117,$(MXNET))
 
-.PHONY: venv book test browser-test system-deps browser-deps notebooks benchmarks platform-check gpu-check clean FORCE
+.PHONY: venv git-nbdiff book diagrams test browser-test system-deps browser-deps notebooks benchmarks platform-check gpu-check clean FORCE
 
 venv: $(VENV)/.installed
 
@@ -59,6 +64,14 @@ $(VENV)/.installed: FORCE
 endif
 $(VENV)/.installed: requirements.txt pyproject.toml
 	@tools/bootstrap.sh venv
+	@$(MAKE) --no-print-directory git-nbdiff
+
+# In a git clone: nbdime (from requirements.txt) as git's diff driver for *.ipynb, which .gitattributes
+# names, so that git diff and git log -p show a notebook's cells and outputs rather than its JSON
+# (git diff --no-ext-diff shows the JSON). Written into this clone's .git/config only.
+git-nbdiff:
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+	    git config diff.jupyternotebook.command "$(abspath $(BIN))/git-nbdiffdriver diff"; fi
 
 # What make test needs from the system (Python and its venv module, mxnet's libraries, Chromium and
 # its driver), checked (or installed) before anything long runs; all that is missing in one line.
@@ -76,9 +89,10 @@ book: venv
 # nbval cuts training to D2LMINI_MAX_EPOCHS epochs (set in conftest.py, default 1); every cell still runs.
 # The browser checks need the built book, so they are left out of the first run and come last.
 # Three runs, so that each prints its own wall time: unit tests, notebooks, rendered pages.
+# TEST_WORKERS processes (pytest-xdist) share the work; a notebook stays in one process (loadfile).
 test: system-deps venv
-	$(BIN)/python -m pytest tests --ignore=tests/browser --durations=5
-	$(BIN)/python -m pytest notebooks --nbval --nbval-current-env \
+	$(BIN)/python -m pytest tests --ignore=tests/browser --durations=5 -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest notebooks --nbval --nbval-current-env -n $(TEST_WORKERS) --dist loadfile \
 	    --nbval-sanitize-with tests/nbval-sanitize.cfg --nbval-cell-timeout=900 --durations=10
 	$(MAKE) browser-test
 
@@ -90,7 +104,12 @@ browser-test: browser-deps book
 # Runs each notebook in a fresh kernel with training at full length, stores the outputs, and records
 # when, how long and on which device in the notebook (shown on the book's execution status page).
 notebooks: venv
-	$(BIN)/python book/_ext/run_notebooks.py $(NOTEBOOKS)
+	$(BIN)/python -m tools.run_notebooks $(NOTEBOOKS)
+
+# The diagrams of the chapters are drawn by code (matplotlib), the same bytes on every run;
+# tests/test_diagrams.py checks that book/figures holds exactly what the script draws.
+diagrams: venv
+	$(BIN)/python tools/diagrams.py
 
 benchmarks: venv
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)

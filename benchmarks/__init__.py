@@ -11,3 +11,5 @@ NUM_STEPS = 35
 NUM_HIDDENS = 256
 LR = 1.0
 THETA = 1.0
+# Throughput: the first epoch of every path (set-up, first allocations) is timed but not counted.
+WARMUP_EPOCHS = 1

@@ -13,7 +13,11 @@ import sys
 import tempfile
 import time
 
-from . import BATCH_SIZE, LR, NUM_HIDDENS, NUM_STEPS, THETA
+import d2lmini
+
+from . import BATCH_SIZE, LR, NUM_HIDDENS, NUM_STEPS, THETA, WARMUP_EPOCHS, flops, machine, report, throughput
+from .kinds import KINDS
+from .specs import DEFAULT_MODELS, MODELS
 
 HERE = pathlib.Path(__file__).resolve().parent
 
@@ -29,7 +33,8 @@ def parse_args(argv):
                         '(unless given); writes quality-long.*')
     p.add_argument('--models', help='comma-separated, from: scratch-rnn, scratch-gru, scratch-lstm, rnn, gru, '
                                     'lstm (default: all but scratch-lstm)')
-    p.add_argument('--epochs', type=int, default=3, help='timed epochs per model and path (after 1 warm-up)')
+    p.add_argument('--epochs', type=int, default=3,
+                   help=f'timed epochs per model and path (after {WARMUP_EPOCHS} warm-up)')
     p.add_argument('--rounds', type=int, default=3,
                    help='throughput: measure every model and path this many times, each in its own process, '
                         'in interleaved rounds; the median process counts (1 with --quick)')
@@ -43,7 +48,6 @@ def parse_args(argv):
     p.add_argument('--device', choices=['cpu', 'gpu'], default='cpu')
     p.add_argument('--out', help='output directory')
     args = p.parse_args(argv)
-    from .specs import DEFAULT_MODELS, MODELS
     default_models = ('gru', 'lstm') if args.long else ('scratch-rnn', 'gru') if args.quick else DEFAULT_MODELS
     args.models = args.models.split(',') if args.models else list(default_models)
     unknown = [m for m in args.models if m not in MODELS]
@@ -64,6 +68,35 @@ def parse_args(argv):
     return args
 
 
+def plan(args):
+    """The tasks of this run, in the order they run (one subprocess each)."""
+    common = {'device': args.device}
+    matmul_n = matmul_size(args)
+    tasks = []
+    if args.only != 'quality':
+        tasks.append(dict(common, kind='matmul', n=matmul_n))
+        # Whole rounds one after the other, so that a slow spell of the machine hits every path alike
+        for round_ in range(1, args.rounds + 1):
+            for m in args.models:
+                timing = dict(common, model=m, epochs=args.epochs, max_batches=args.max_batches, round=round_)
+                tasks += [dict(timing, kind='train_ch8'), dict(timing, kind='paired')]
+                if MODELS[m].peer and not args.no_peer:
+                    tasks += [dict(timing, kind='d2l'), dict(timing, kind='d2l-noplot')]
+        # The peak again at the end: on a busy machine one measurement can be far too low; the best counts
+        tasks.append(dict(common, kind='matmul', n=matmul_n))
+    if args.only != 'throughput':
+        texts = {'full': [False], 'letters': [True], 'both': [False, True]}[args.text]
+        # a validation point per minute of training in long runs, four otherwise
+        checkpoints = max(4, round(args.budget_seconds / 60)) if args.long else 4
+        tasks += [dict(common, kind='quality', model=m, budget_seconds=args.budget_seconds, letters_only=lo,
+                       checkpoints=checkpoints) for lo in texts for m in args.models]
+    return tasks
+
+
+def matmul_size(args):
+    return 1024 if args.quick else 2048
+
+
 def run_task(task, log):
     """Run one task in a subprocess; return its result dict, or None (after printing why) if it failed."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -78,33 +111,59 @@ def run_task(task, log):
         return json.loads(out.read_text(encoding='utf-8'))
 
 
-def describe(r):
-    if r['kind'] == 'matmul':
-        return (f"matmul peak: {r['matmul_gflops']:.1f} GFLOP/s (large), "
-                f"{r['small_matmul_gflops']:.1f} GFLOP/s (32x256 by 256x256)")
-    head = f"{r['model']:>12s} {r['kind'] + ('' if r.get('plot', True) else '-noplot'):>11s}"
-    if r['kind'] == 'paired':
-        ch8, bare = r['train_ch8'], r['bare']
-        return (f"{head}: train_ch8 {ch8['tokens_per_sec']:,.0f}, bare {bare['tokens_per_sec']:,.0f} tokens/s "
-                f"in the same process; train_ch8/bare by epoch "
-                f"{' '.join(f'{x:.0%}' for x in r['epoch_ratios'])}, median {r['ratio']:.0%} "
-                f"(CPU time {r['cpu_ratio']:.0%}); bare loop's memory +{r['bare_rss_increase_mb']:.0f} MB")
-    if r['kind'] == 'quality':
-        text = 'letters' if r['letters_only'] else 'full'
-        return (f"{head} {text:>7s}: val ppl {r['val_ppl']:.2f} after {r['trained_seconds']:.0f} s "
-                f"({r['epochs_done']:.2f} epochs)")
-    epochs = ' '.join(f'{v:,.0f}' for v in r['epoch_tokens_per_sec'])
-    return (f"{head}: {r['tokens_per_sec']:>9,.0f} tokens/s  (epochs: {epochs}), "
-            f"{r.get('cpu_tokens_per_sec', float('nan')):,.0f} per CPU-s  "
-            f"peak RSS {r['peak_rss_mb']:.0f} MB (+{r['rss_increase_mb']:.0f})")
+def run_all(tasks, show_rounds):
+    """Run the tasks one after the other, printing a line per result; return the results."""
+    results = []
+    for task in tasks:
+        result = run_task(task, sys.stdout)
+        if result is None:
+            continue
+        round_ = f"round {task['round']}: " if 'round' in task and show_rounds else ''
+        print(f'  [{result["seconds"]:5.0f} s] {round_}{KINDS[result["kind"]].describe(result)}', flush=True)
+        results.append(result)
+    return results
+
+
+def collect(results, done):
+    """Put the task results into ``results`` by their kind's group; one row per model and path."""
+    runs, paired = {}, {}  # throughput results by (model, kind), and paired ones by model; one per round
+    for result in done:
+        group = KINDS[result['kind']].group
+        if group == 'matmul':
+            results.setdefault('matmul_runs', []).append(result)
+            results['matmul'] = max(results['matmul_runs'], key=lambda r: r['matmul_gflops'])
+        elif group == 'quality':
+            results['quality'].append(result)
+        elif group == 'paired':
+            paired.setdefault(result['model'], []).append(result)
+        else:
+            runs.setdefault((result['model'], result['kind']), []).append(result)
+    results['throughput'] = [throughput.combine_rounds(r) for r in runs.values()]
+    results['paired'] = [throughput.combine_rounds(r, 'ratio', 'cpu_ratio') for r in paired.values()]
+
+
+def print_report(results, models, long_run):
+    """The tables and targets on the terminal (write_all writes the same into files)."""
+    tables = []
+    if results['throughput']:
+        tables += [report.throughput_table(results, models), report.paired_table(results, models),
+                   report.resources_table(results, models),
+                   report.throughput_table(results, models, 'cpu_tokens_per_sec')]
+    for header, rows in tables:
+        print()
+        report.print_table(header, rows)
+    if results['throughput']:
+        print()
+        for t in report.targets(results, models):
+            print(f"  {'met    ' if t['met'] else 'NOT MET'}  {t['target']}: {t['value']} "
+                  f"(in CPU time: {t['cpu_value']})")
+    if results['quality']:
+        print()
+        report.print_table(*report.quality_table(results, best=long_run))
 
 
 def check_corpora(names):
     """Fail once, up front, if a corpus is neither local nor downloadable (not once per subprocess)."""
-    shared = HERE.parent.parent / 'shared' / 'data'  # the checked copies, as conftest.py and make use
-    if 'D2LMINI_DATA' not in os.environ and (shared / 'SHA1SUMS').exists():
-        os.environ['D2LMINI_DATA'] = str(shared)
-    import d2lmini
     for name in names:
         try:
             d2lmini.corpus_path(name)
@@ -112,89 +171,38 @@ def check_corpora(names):
             raise SystemExit(f'error: {err}')
 
 
-def main(argv=None):
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    check_corpora((['time_machine'] if args.only != 'quality' else [])
-                  + (['tiny_shakespeare'] if args.only != 'throughput' else []))
-    from . import flops, machine, report, throughput
-    from .specs import MODELS
-    started = time.perf_counter()
-    command = shlex.join(['python', '-m', 'benchmarks', *(sys.argv[1:] if argv is None else argv)])
-    import d2lmini
+def new_results(args, command):
+    """The results of a run before any measurement: machine, settings, labels and FLOP counts."""
     vocab_size = len(d2lmini.load_corpus_time_machine()[1])  # the throughput runs' vocabulary
-    results = {
+    return {
         'machine': machine.machine_info(args.device),
         'settings': {'batch_size': BATCH_SIZE, 'num_steps': NUM_STEPS, 'num_hiddens': NUM_HIDDENS, 'lr': LR,
-                     'theta': THETA, 'epochs': args.epochs, 'max_batches': args.max_batches,
-                     'budget_seconds': args.budget_seconds, 'models': args.models, 'quick': args.quick,
-                     'rounds': args.rounds,
-                     'matmul_n': 1024 if args.quick else 2048, 'command': command},
+                     'theta': THETA, 'epochs': args.epochs, 'warmup_epochs': WARMUP_EPOCHS,
+                     'max_batches': args.max_batches, 'budget_seconds': args.budget_seconds,
+                     'models': args.models, 'quick': args.quick, 'rounds': args.rounds,
+                     'matmul_n': matmul_size(args), 'command': command},
         'labels': {m: MODELS[m].label for m in MODELS},
         'scratch': {m: MODELS[m].scratch for m in MODELS},
         'flops_per_token': {m: flops.train_flops_per_token(MODELS[m].cell, vocab_size, NUM_HIDDENS)
                             for m in MODELS},
         'throughput': [], 'quality': [],
     }
-    common = {'device': args.device}
-    tasks = []
-    if args.only != 'quality':
-        tasks.append(dict(common, kind='matmul', n=results['settings']['matmul_n']))
-        # Whole rounds one after the other, so that a slow spell of the machine hits every path alike
-        for round_ in range(1, args.rounds + 1):
-            for m in args.models:
-                timing = dict(common, model=m, epochs=args.epochs, max_batches=args.max_batches, round=round_)
-                # train_ch8 alone (for its speed against the peer, and its memory), then train_ch8 and
-                # the bare loop in one process, epoch by epoch, for their ratio
-                tasks += [dict(timing, kind='train_ch8'), dict(timing, kind='paired')]
-                if MODELS[m].peer and not args.no_peer:
-                    tasks += [dict(timing, kind='d2l', plot=True), dict(timing, kind='d2l', plot=False)]
-        # The peak again at the end: on a busy machine one measurement can be far too low; the best counts
-        tasks.append(dict(common, kind='matmul', n=results['settings']['matmul_n']))
-    if args.only != 'throughput':
-        texts = {'full': [False], 'letters': [True], 'both': [False, True]}[args.text]
-        # a validation point per minute of training in long runs, four otherwise
-        checkpoints = max(4, round(args.budget_seconds / 60)) if args.long else 4
-        tasks += [dict(common, kind='quality', model=m, budget_seconds=args.budget_seconds, letters_only=lo,
-                       checkpoints=checkpoints) for lo in texts for m in args.models]
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    check_corpora((['time_machine'] if args.only != 'quality' else [])
+                  + (['tiny_shakespeare'] if args.only != 'throughput' else []))
+    started = time.perf_counter()
+    results = new_results(args, shlex.join(['python', '-m', 'benchmarks', *argv]))
+    tasks = plan(args)
     print(f'{len(tasks)} measurements, one subprocess each; results into {args.out}', flush=True)
-    runs, paired = {}, {}  # throughput results by (model, path), and paired ones by model; one per round
-    for task in tasks:
-        result = run_task(task, sys.stdout)
-        if result is None:
-            continue
-        round_ = f"round {task['round']}: " if 'round' in task and args.rounds > 1 else ''
-        print(f'  [{result["seconds"]:5.0f} s] {round_}{describe(result)}', flush=True)
-        if result['kind'] == 'matmul':
-            results.setdefault('matmul_runs', []).append(result)
-            results['matmul'] = max(results['matmul_runs'], key=lambda r: r['matmul_gflops'])
-        elif result['kind'] == 'quality':
-            results['quality'].append(result)
-        elif result['kind'] == 'paired':
-            paired.setdefault(result['model'], []).append(result)
-        else:
-            runs.setdefault((result['model'], report.path_key(result)), []).append(result)
-    results['throughput'] = [throughput.combine_rounds(r) for r in runs.values()]
-    results['paired'] = [throughput.combine_rounds(r, 'ratio', 'cpu_ratio') for r in paired.values()]
+    collect(results, run_all(tasks, show_rounds=args.rounds > 1))
     results['machine']['load_average_end'] = [round(x, 2) for x in os.getloadavg()]
     results['total_seconds'] = time.perf_counter() - started
-    models = args.models
-    if results['throughput']:
-        print()
-        report.print_table(*report.throughput_table(results, models))
-        print()
-        report.print_table(*report.paired_table(results, models))
-        print()
-        report.print_table(*report.resources_table(results, models))
-        print()
-        report.print_table(*report.throughput_table(results, models, 'cpu_tokens_per_sec'))
-        print()
-        for t in report.targets(results, models):
-            print(f"  {'met    ' if t['met'] else 'NOT MET'}  {t['target']}: {t['value']} "
-                  f"(in CPU time: {t['cpu_value']})")
-    if results['quality']:
-        print()
-        report.print_table(*report.quality_table(results, best=args.long))
-    written = report.write_all(results, args.out, models, 'quality-long' if args.long else 'quality')
+    print_report(results, args.models, args.long)
+    written = report.write_all(results, args.out, args.models, long_run=args.long)
     print(f'\nwrote {", ".join(written)} into {args.out} in {results["total_seconds"]:.0f} s')
     return 0
 

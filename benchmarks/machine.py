@@ -1,7 +1,15 @@
-"""What the numbers were measured on: CPU, cores, load, library versions, device, date."""
+"""What the numbers were measured on: CPU, cores, load, library versions, device, date; and the
+process's own peak memory."""
 import datetime
 import os
 import platform
+import resource
+import subprocess
+
+
+def peak_rss_mb():
+    """Peak resident set size of this process so far, in MB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def cpu_model():
@@ -40,7 +48,6 @@ def machine_info(device='cpu'):
 
 def gpu_name():
     """The first GPU's name from nvidia-smi, or None."""
-    import subprocess
     try:
         names = subprocess.run(['nvidia-smi', '--query-gpu=name', '--format=csv,noheader'],
                                capture_output=True, text=True, timeout=20).stdout.strip().splitlines()

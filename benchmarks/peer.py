@@ -14,7 +14,7 @@ from mxnet import npx
 
 import d2lmini
 
-from . import BATCH_SIZE, LR, NUM_HIDDENS, NUM_STEPS, THETA, throughput
+from . import BATCH_SIZE, LR, NUM_HIDDENS, NUM_STEPS, THETA, WARMUP_EPOCHS, throughput
 
 
 class TimeMachineSameText(d2l.TimeMachine):
@@ -47,7 +47,7 @@ def build_peer(model, vocab_size, num_hiddens=NUM_HIDDENS):
     raise ValueError(f'd2l 1.0.3 (mxnet) has no model matching {model!r}')
 
 
-def run_peer(model, num_batches, device, epochs, warmup=1, plot=True, num_hiddens=NUM_HIDDENS):
+def run_peer(model, num_batches, device, epochs, warmup=WARMUP_EPOCHS, plot=True, num_hiddens=NUM_HIDDENS):
     """Train with d2l.Trainer; each epoch has ``num_batches`` minibatches of BATCH_SIZE x NUM_STEPS.
 
     plot=True: as shipped, the ProgressBoard draws its plot twice per epoch (rendered to SVG here, as

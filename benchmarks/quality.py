@@ -7,8 +7,7 @@ characters), which is what published character-level results on Tiny Shakespeare
 import math
 import time
 
-from d2l import mxnet as d2l
-from mxnet import gluon, init, npx
+from mxnet import gluon, npx
 
 import d2lmini
 
@@ -57,11 +56,8 @@ def train_for(model, seconds, data, device, checkpoints=4, num_hiddens=NUM_HIDDE
     epoch_tokens = sum(1 for _ in train_iter) * BATCH_SIZE * NUM_STEPS
     net = specs.build(model, len(vocab), num_hiddens, device)
     if isinstance(net, gluon.Block):  # as train_ch8 does
-        net.initialize(ctx=device, force_reinit=True, init=init.Normal(0.01))
-        trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr})
-        updater = trainer.step
-    else:
-        updater = lambda batch_size: d2l.sgd(net.params, lr, batch_size)  # noqa: E731
+        d2lmini.init_params(net, device)
+    updater = d2lmini.Updater(net, lr)
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
     stream = endless(train_iter)
     trained, tokens, curve, best = 0.0, 0, [], None

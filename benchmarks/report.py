@@ -5,11 +5,8 @@ import json
 import math
 import pathlib
 
-PATHS = {  # row key -> column title, in table order (each measured in processes of its own)
-    'train_ch8': 'd2lmini.train_ch8',
-    'd2l': 'd2l 1.0.3, as shipped',
-    'd2l-noplot': 'd2l 1.0.3, no plotting',
-}
+from .kinds import PATHS
+
 # Published character-level results on the full Tiny Shakespeare text (65 characters); losses in nats.
 PUBLISHED = [
     ('nanoGPT baby GPT (6 layers, 384 wide, ~10.7M parameters), ~3 min on one A100 GPU', 1.4697,
@@ -19,15 +16,9 @@ PUBLISHED = [
 ]
 
 
-def path_key(row):
-    if row['kind'] == 'd2l':
-        return 'd2l' if row.get('plot') else 'd2l-noplot'
-    return row['kind']
-
-
 def index(rows):
-    """{(model, path): row} of the throughput rows."""
-    return {(r['model'], path_key(r)): r for r in rows}
+    """{(model, path): row} of the throughput rows (the path is the row's kind)."""
+    return {(r['model'], r['kind']): r for r in rows}
 
 
 def ratio(a, b):
@@ -133,7 +124,8 @@ def published_table():
 
 
 def targets(results, models):
-    """Each target of the issue with its measured value and whether it is met."""
+    """The speed targets (a Gluon model's train_ch8 within 90% of the bare loop, and train_ch8 at
+    least as fast as d2l 1.0.3), each with its measured value and whether it is met."""
     by = index(results['throughput'])
     def speeds(m, p):
         row = by.get((m, p), {})
@@ -174,7 +166,8 @@ def machine_markdown(results, quality_only=False):
              '',
              f"Settings: batch {s['batch_size']} × {s['num_steps']} steps, {s['num_hiddens']} hidden units, "
              f"learning rate {s['lr']:g}, clipping θ = {s['theta']:g}; throughput is the median of "
-             f"{s['epochs']} timed epochs after {1} warm-up epoch, "
+             f"{s['epochs']} timed epochs after {s['warmup_epochs']} warm-up "
+             f"epoch{'' if s['warmup_epochs'] == 1 else 's'}, "
              + (f"each cut to {s['max_batches']} minibatches" if s['max_batches'] else
                 'each a whole epoch of the training text')
              + (f", in each of {s['rounds']} processes per model and path (run in {s['rounds']} interleaved "
@@ -203,7 +196,7 @@ def csv_rows(results):
               'epoch_tokens_per_sec', 'rounds_tokens_per_sec', 'train_ch8_over_bare_by_process',
               'train_flops_per_token', 'gflops', 'fraction_of_matmul_peak', 'peak_rss_mb',
               'rss_increase_mb']
-    entries = [(path_key(r), r, r.get('rounds_tokens_per_sec', [r['tokens_per_sec']]), '',
+    entries = [(r['kind'], r, r.get('rounds_tokens_per_sec', [r['tokens_per_sec']]), '',
                 r['peak_rss_mb'], r['rss_increase_mb']) for r in results['throughput']]
     for r in results.get('paired', []):
         by_process = ' '.join(f'{x:.3f}' for x in r.get('rounds_ratio', [r['ratio']]))
@@ -274,8 +267,13 @@ def print_table(header, rows, file=None):
     print(out.getvalue(), end='', file=file)
 
 
-def write_all(results, out_dir, models, quality_name='quality'):
-    """Write latest.json, latest.csv, the markdown tables and the plots into ``out_dir``."""
+def write_all(results, out_dir, models, long_run=False):
+    """Write latest.json, latest.csv, the markdown tables and the plots into ``out_dir``.
+
+    ``long_run`` (``--long``): the quality files are quality-long.*, and their table also has
+    the lowest validation perplexity and the test perplexity there.
+    """
+    quality_name = 'quality-long' if long_run else 'quality'
     out = pathlib.Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -298,7 +296,7 @@ def write_all(results, out_dir, models, quality_name='quality'):
                     'resources.md',
                     'targets.md', 'throughput.png']
     if results.get('quality'):
-        header, rows = quality_table(results, best=quality_name != 'quality')
+        header, rows = quality_table(results, best=long_run)
         if not results.get('throughput'):  # a quality-only run says where and when it ran
             (out / f'{quality_name}-machine.md').write_text(machine_markdown(results, quality_only=True),
                                                            encoding='utf-8')

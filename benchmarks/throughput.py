@@ -8,24 +8,24 @@ import io
 import statistics
 import time
 
-from mxnet import autograd, gluon, init, np, npx
+from mxnet import autograd, gluon, np, npx
 
 import d2lmini
 
-from . import BATCH_SIZE, LR, NUM_HIDDENS, NUM_STEPS, THETA, specs
+from . import BATCH_SIZE, LR, NUM_HIDDENS, NUM_STEPS, THETA, WARMUP_EPOCHS, specs
+from .machine import peak_rss_mb
 
 
 def time_machine_batches(max_batches=None, batch_size=BATCH_SIZE, num_steps=NUM_STEPS):
     """(train_iter, vocab): the training part of The Time Machine, as in the chapters.
 
-    Same as ``d2lmini.load_data_time_machine_split(batch_size, num_steps, held_out=0.1)[0]``; with
-    ``max_batches``, the text is cut so that an epoch has that many minibatches (for short runs).
+    With ``max_batches``, the text is cut so that an epoch has that many minibatches (short runs).
     """
-    corpus, vocab = d2lmini.load_corpus_time_machine()
-    train, _ = d2lmini.split_corpus(corpus, 0.1)
+    train_iter, _, vocab = d2lmini.load_data_time_machine_split(batch_size, num_steps, held_out=0.1)
     if max_batches:
-        train = train[:max_batches * batch_size * num_steps + num_steps + 1]
-    return d2lmini.SeqDataLoader(train, batch_size, num_steps), vocab
+        text = train_iter.corpus[:max_batches * batch_size * num_steps + num_steps + 1]
+        train_iter = d2lmini.SeqDataLoader(text, batch_size, num_steps)
+    return train_iter, vocab
 
 
 def summarize(speeds, warmup, cpu_speeds=None):
@@ -97,7 +97,7 @@ def timed_train_ch8(net, train_iter, vocab, device, num_epochs):
     return history['tokens_per_sec'], clock.cpu_speeds(time.process_time())
 
 
-def run_train_ch8(model, train_iter, vocab, device, epochs, warmup=1, num_hiddens=NUM_HIDDENS):
+def run_train_ch8(model, train_iter, vocab, device, epochs, warmup=WARMUP_EPOCHS, num_hiddens=NUM_HIDDENS):
     """train_ch8 on a new model for warm-up + timed epochs, summarized."""
     net = specs.build(model, len(vocab), num_hiddens, device)
     speeds, cpu_speeds = timed_train_ch8(net, train_iter, vocab, device, warmup + epochs)
@@ -129,23 +129,22 @@ def bare_epoch(net, train_iter, loss, params, step, device, theta=THETA):
 
 
 def bare_setup(model, vocab, device, num_hiddens=NUM_HIDDENS):
-    """(net, params, step): the model, its parameter arrays and one SGD update, for ``bare_epoch``."""
+    """(net, params, step): the model, its parameter arrays and one SGD update, for ``bare_epoch``.
+
+    Initialisation and update are train_ch8's own (``d2lmini.init_params``, ``d2lmini.Updater``
+    with its defaults: plain SGD at learning rate LR, a ``gluon.Trainer`` for a Gluon model).
+    """
     net = specs.build(model, len(vocab), num_hiddens, device)
     d2lmini.set_seed(0)
     if isinstance(net, gluon.Block):
-        net.initialize(ctx=device, force_reinit=True, init=init.Normal(0.01))
+        d2lmini.init_params(net, device)
         # A first forward pass completes the deferred shapes, so that the gradient buffers exist
         net(np.zeros((1, 1), ctx=device), net.begin_state(batch_size=1, ctx=device))
-        trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': LR})
         params = [p.data(device) for p in net.collect_params().values() if p.grad_req != 'null']
-        step = lambda: trainer.step(1)  # noqa: E731
     else:
         params = net.params
-
-        def step():
-            for p in params:
-                p[:] = p - LR * p.grad
-    return net, params, step
+    updater = d2lmini.Updater(net, LR)
+    return net, params, lambda: updater(batch_size=1)  # the loss is already a mean
 
 
 def timed_bare_epoch(net, train_iter, params, step, device):
@@ -157,7 +156,7 @@ def timed_bare_epoch(net, train_iter, params, step, device):
     return num_tokens / (time.time() - start), num_tokens / (time.process_time() - cpu_start)
 
 
-def run_paired(model, train_iter, vocab, device, epochs, warmup=1, num_hiddens=NUM_HIDDENS):
+def run_paired(model, train_iter, vocab, device, epochs, warmup=WARMUP_EPOCHS, num_hiddens=NUM_HIDDENS):
     """train_ch8 and the bare loop in ONE process, an epoch of each in turn; their speed ratio.
 
     Two processes running the same code can differ by tens of percent on a shared virtual machine,
@@ -170,7 +169,6 @@ def run_paired(model, train_iter, vocab, device, epochs, warmup=1, num_hiddens=N
     of train_ch8's tokens/s divided by the bare loop's in the same round; 'bare_rss_increase_mb'
     is the bare loop's own memory, read after its first epoch, before the train_ch8 model exists.
     """
-    from .worker import peak_rss_mb
     baseline = peak_rss_mb()
     bare_net = ch8_net = bare_rss = None
     ch8, bare = {'wall': [], 'cpu': []}, {'wall': [], 'cpu': []}

@@ -1,44 +1,24 @@
 """One measurement in a process of its own: ``python -m benchmarks.worker TASK_JSON RESULT_PATH``.
 
-A separate process per model makes the peak resident memory (ru_maxrss) that model's own.
+A separate process per model makes the peak resident memory (ru_maxrss) that model's own. Every
+module is imported before the baseline is read, so the increase is the measurement's alone.
 """
 import json
-import resource
 import sys
 import time
 
+import d2lmini
 
-def peak_rss_mb():
-    """Peak resident set size of this process so far, in MB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from .kinds import KINDS
+from .machine import peak_rss_mb
 
 
 def run(task):
-    """Dispatch one task (a dict with 'kind' and its options); return its result dict."""
-    from d2l import mxnet as d2l  # noqa: F401  (imported before the baseline, like the others)
-    from mxnet import npx
-    import d2lmini  # noqa: F401
-    from d2lmini.train import get_device
-    from . import flops, peer, quality, throughput
-    npx.set_np()
+    """Run one task (a dict with 'kind', a key of ``KINDS``, and its options); return its result dict."""
     baseline = peak_rss_mb()
-    device = get_device(task.get('device', 'cpu'))
-    kind, model = task['kind'], task.get('model')
+    device = d2lmini.get_device(task.get('device', 'cpu'))
     start = time.perf_counter()
-    if kind == 'matmul':
-        result = {'matmul_gflops': flops.matmul_gflops(task.get('n', 2048), device=device),
-                  'small_matmul_gflops': flops.small_matmul_gflops(32, 256, device=device)}
-    elif kind == 'quality':
-        data = quality.shakespeare(task['letters_only'])
-        result = quality.train_for(model, task['budget_seconds'], data, device, task.get('checkpoints', 4))
-    elif kind == 'd2l':
-        train_iter, _ = throughput.time_machine_batches(task.get('max_batches'))
-        num_batches = sum(1 for _ in train_iter)  # as many minibatches per epoch as d2lmini's
-        result = peer.run_peer(model, num_batches, device, task['epochs'], plot=task['plot'])
-    else:
-        train_iter, vocab = throughput.time_machine_batches(task.get('max_batches'))
-        runner = {'train_ch8': throughput.run_train_ch8, 'paired': throughput.run_paired}[kind]
-        result = runner(model, train_iter, vocab, device, task['epochs'])
+    result = KINDS[task['kind']].run(task, device)
     result.update(task)
     result['seconds'] = time.perf_counter() - start
     result['rss_baseline_mb'] = baseline

@@ -1,17 +1,12 @@
 """benchmarks/: FLOP counts, tables and files, and tiny real runs of each measuring path."""
 import csv
-import json
 import math
 
 import pytest
-from mxnet import npx
 
 import d2lmini
 from benchmarks import __main__ as cli
-from benchmarks import flops, quality, report, specs, throughput, worker
-
-npx.set_np()
-DEVICE = npx.cpu()
+from benchmarks import flops, kinds, quality, report, specs, throughput, worker
 
 
 def test_flops_match_a_hand_count():
@@ -22,9 +17,9 @@ def test_flops_match_a_hand_count():
     assert flops.train_flops_per_token('gru', 28, 256) == 6 * 225280
 
 
-def test_every_model_builds_and_has_a_flop_count():
+def test_every_model_builds_and_has_a_flop_count(device):
     for name, spec in specs.MODELS.items():
-        net = specs.build(name, 10, 8, DEVICE)
+        net = specs.build(name, 10, 8, device)
         assert isinstance(net, d2lmini.RNNModelScratch) == spec.scratch
         assert flops.train_flops_per_token(spec.cell, 10, 8) > 0
 
@@ -94,29 +89,56 @@ def tiny_data():
 
 
 @pytest.mark.parametrize('model', ['scratch-rnn', 'gru'])
-def test_tiny_throughput_runs(model):
+def test_tiny_throughput_runs(model, device):
     train_iter, vocab = tiny_data()
-    result = throughput.run_train_ch8(model, train_iter, vocab, DEVICE, epochs=1, warmup=1, num_hiddens=8)
+    result = throughput.run_train_ch8(model, train_iter, vocab, device, epochs=1, warmup=1, num_hiddens=8)
     assert result['tokens_per_sec'] > 0 and result['cpu_tokens_per_sec'] > 0 and result['timed_epochs'] == 1
     assert len(result['epoch_tokens_per_sec']) == 2
 
 
 @pytest.mark.parametrize('model', ['scratch-rnn', 'gru'])
-def test_tiny_paired_run_alternates_the_paths(model):
+def test_tiny_paired_run_measures_both_paths(model, device):
     train_iter, vocab = tiny_data()
-    result = throughput.run_paired(model, train_iter, vocab, DEVICE, epochs=2, warmup=1, num_hiddens=8)
+    result = throughput.run_paired(model, train_iter, vocab, device, epochs=2, warmup=1, num_hiddens=8)
     for path in ('train_ch8', 'bare'):
         assert len(result[path]['epoch_tokens_per_sec']) == 3 and result[path]['tokens_per_sec'] > 0
-    ch8, bare = result['train_ch8']['epoch_tokens_per_sec'][1:], result['bare']['epoch_tokens_per_sec'][1:]
-    assert result['epoch_ratios'] == pytest.approx([a / b for a, b in zip(ch8, bare)])
-    assert result['ratio'] == pytest.approx(sum(result['epoch_ratios']) / 2)  # the median of two
-    assert result['bare_rss_increase_mb'] >= 0
+    assert len(result['epoch_ratios']) == 2 and result['ratio'] > 0
 
 
-def test_tiny_quality_run_stops_on_time():
+def test_paired_run_alternates_the_paths_and_reads_the_bare_loop_memory_first(monkeypatch, device):
+    """bare, ch8 | ch8, bare | bare, ch8 | ...; the bare loop's memory is read after its first epoch,
+    before train_ch8 builds its model; the ratio is the median over the timed rounds."""
+    events, ch8_speeds, bare_speeds = [], iter([100, 90, 60, 120]), iter([100, 100, 100, 100])
+
+    def rss():
+        events.append('rss')
+        return 100.0 + 10 * len(events)
+
+    def ch8_epoch(net, train_iter, vocab, device, num_epochs):
+        events.append('ch8')
+        speed = next(ch8_speeds)
+        return [speed], [speed / 2]
+
+    def bare_epoch(net, train_iter, params, step, device):
+        events.append('bare')
+        speed = next(bare_speeds)
+        return speed, speed / 2
+
+    monkeypatch.setattr(throughput, 'peak_rss_mb', rss)
+    monkeypatch.setattr(throughput, 'timed_train_ch8', ch8_epoch)
+    monkeypatch.setattr(throughput, 'timed_bare_epoch', bare_epoch)
     train_iter, vocab = tiny_data()
-    held_out = d2lmini.SeqDataLoader(train_iter.args[0], 4, 10, offset=0)  # fixed order, as the real split's
-    result = quality.train_for('gru', 0.5, (train_iter, held_out, held_out, vocab), DEVICE, checkpoints=2,
+    result = throughput.run_paired('gru', train_iter, vocab, device, epochs=3, warmup=1, num_hiddens=8)
+    assert events == ['rss', 'bare', 'rss', 'ch8', 'ch8', 'bare', 'bare', 'ch8', 'ch8', 'bare']
+    assert result['bare_rss_increase_mb'] == 20  # 130 after the first bare epoch, 110 before it
+    assert result['epoch_ratios'] == pytest.approx([0.9, 0.6, 1.2]) and result['ratio'] == pytest.approx(0.9)
+    assert result['train_ch8']['epoch_tokens_per_sec'] == [100, 90, 60, 120]
+
+
+def test_tiny_quality_run_stops_on_time(device):
+    train_iter, vocab = tiny_data()
+    held_out = d2lmini.SeqDataLoader(train_iter.corpus, 4, 10, offset=0)  # fixed order, as the real split's
+    result = quality.train_for('gru', 0.5, (train_iter, held_out, held_out, vocab), device, checkpoints=2,
                                num_hiddens=8)
     assert 0.4 < result['trained_seconds'] < 5 and result['tokens'] > 0
     assert len(result['curve']) == 2 and 1 < result['val_ppl'] < 2 * len(vocab)
@@ -164,10 +186,37 @@ def test_paired_rounds_keep_the_process_with_the_median_ratio():
     assert combined['bare_rss_increase_mb'] == 72
 
 
-def test_worker_reports_memory():
-    result = worker.run({'kind': 'matmul', 'n': 64, 'device': 'cpu'})  # in-process: a subprocess costs ~5 s
+def test_worker_reads_the_memory_baseline_before_the_measurement(monkeypatch):
+    events, readings = [], iter([200.0, 260.0])
+
+    def rss():
+        events.append('rss')
+        return next(readings)
+
+    def measure(task, device):
+        events.append('run')
+        return {'value': task['n']}
+    monkeypatch.setattr(worker, 'peak_rss_mb', rss)
+    monkeypatch.setitem(kinds.KINDS, 'fake', kinds.Kind(measure, str, 'matmul'))
+    result = worker.run({'kind': 'fake', 'n': 3, 'device': 'cpu'})  # in-process: a subprocess costs ~5 s
+    assert events == ['rss', 'run', 'rss']
+    assert result['value'] == 3 and result['kind'] == 'fake' and result['seconds'] >= 0
+    assert (result['rss_baseline_mb'], result['peak_rss_mb'], result['rss_increase_mb']) == (200, 260, 60)
+
+
+def test_worker_runs_a_real_matmul():
+    result = worker.run({'kind': 'matmul', 'n': 64, 'device': 'cpu'})
     assert result['matmul_gflops'] > 0 and result['small_matmul_gflops'] > 0
-    assert result['peak_rss_mb'] >= result['rss_baseline_mb'] > 0
+
+
+def test_the_plan_uses_only_listed_kinds_in_whole_rounds():
+    tasks = cli.plan(cli.parse_args(['--rounds', '2', '--models', 'scratch-gru,gru', '--text', 'both']))
+    assert {t['kind'] for t in tasks} == set(kinds.KINDS)
+    timed = [(t['round'], t['model'], t['kind']) for t in tasks if 'round' in t]
+    per_round = [('scratch-gru', 'train_ch8'), ('scratch-gru', 'paired'),  # d2l has no scratch GRU
+                 ('gru', 'train_ch8'), ('gru', 'paired'), ('gru', 'd2l'), ('gru', 'd2l-noplot')]
+    assert timed == [(r, m, k) for r in (1, 2) for m, k in per_round]
+    assert [t['kind'] for t in tasks if 'round' not in t] == ['matmul', 'matmul'] + ['quality'] * 4
 
 
 def test_peer_models_exist_only_where_d2l_has_them():

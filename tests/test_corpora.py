@@ -5,6 +5,7 @@ import hashlib
 import http.server
 import os
 import pathlib
+import re
 import socket
 import threading
 import warnings
@@ -16,10 +17,8 @@ from d2lmini import corpora
 PAYLOAD = "Time travel, synthetic edition.\n" * 100
 PAYLOAD_BYTES = PAYLOAD.encode("utf-8")
 PAYLOAD_SHA1 = hashlib.sha1(PAYLOAD_BYTES).hexdigest()
-SHARED = pathlib.Path(
-    os.environ.get(corpora.ENV_DATA)
-    or pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data"
-)
+# The checked copies of the corpora, if this run has them (make sets D2LMINI_DATA; see the Makefile)
+SHARED = pathlib.Path(os.environ[corpora.ENV_DATA]) if os.environ.get(corpora.ENV_DATA) else None
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -160,8 +159,8 @@ def test_good_cache_is_used_without_request(server, cache, monkeypatch):
 
 
 def test_shared_data_dir(cache, monkeypatch):
-    if not (SHARED / "timemachine.txt").exists():
-        pytest.skip(f"no shared corpora at {SHARED}")
+    if SHARED is None or not (SHARED / "timemachine.txt").exists():
+        pytest.skip(f"no checked corpora (D2LMINI_DATA: {SHARED})")
     monkeypatch.setenv(corpora.ENV_DATA, str(SHARED))
     assert corpora.corpus_path("time_machine") == SHARED / "timemachine.txt"
     assert len(corpora.read_corpus("time_machine")) == 178979
@@ -203,15 +202,24 @@ def test_cache_dir(tmp_path, monkeypatch):
     assert corpora.cache_dir() == tmp_path / "home" / ".cache" / "d2lmini"
 
 
-def test_registry():
-    tm = corpora.CORPORA["time_machine"]
-    assert tm.filename == "timemachine.txt"
-    assert tm.sha1 == "090b5e7e70c295757f55df93cb0a180b9691891a"
-    ts = corpora.CORPORA["tiny_shakespeare"]
-    assert ts.filename == "tinyshakespeare.txt"
-    assert ts.sha1 == "04486597058d11dcc2c556b1d0433891eb639d2e"
+def test_registry_entries_are_well_formed_and_frozen():
+    filenames = [corpus.filename for corpus in corpora.CORPORA.values()]
+    assert len(set(filenames)) == len(filenames)  # two corpora never share a file in the cache
+    for name, corpus in corpora.CORPORA.items():
+        assert corpus.name == name and corpus.filename and "/" not in corpus.filename
+        assert re.fullmatch("[0-9a-f]{40}", corpus.sha1), corpus
+        assert corpus.url.startswith(("http://", "https://")), corpus
     with pytest.raises(dataclasses.FrozenInstanceError):
-        tm.url = "http://127.0.0.1/"
+        corpora.CORPORA["time_machine"].url = "http://127.0.0.1/"
+
+
+def test_registry_digests_match_the_checked_copies():
+    """The SHA1SUMS file that comes with the checked copies agrees with every registered digest."""
+    if SHARED is None or not (SHARED / "SHA1SUMS").exists():
+        pytest.skip(f"no SHA1SUMS of checked corpora (D2LMINI_DATA: {SHARED})")
+    sums = dict(reversed(line.split()) for line in (SHARED / "SHA1SUMS").read_text().splitlines() if line)
+    for corpus in corpora.CORPORA.values():
+        assert sums.get(corpus.filename) == corpus.sha1, corpus.name
 
 
 def test_installation_page_lists_what_the_code_downloads():

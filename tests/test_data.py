@@ -116,8 +116,15 @@ def test_loader_at_the_smallest_allowed_corpus_yields_a_batch(use_random_iter):
 
 
 def test_loader_is_reiterable_one_epoch_per_pass():
+    """Each pass over a loader is a whole new epoch: random sampling draws new subsequences each time,
+    sequential reading from a fixed offset repeats itself."""
+    random.seed(0)
     loader = d2lmini.SeqDataLoader(list(range(200)), 4, 5, use_random_iter=True)
-    assert len(list(loader)) > 0 and len(list(loader)) > 0
+    first, second = ([X.tolist() for X, _ in loader] for _ in range(2))
+    assert len(first) == len(second) == 9  # (200 - offset - 1) // 5 subsequences, 4 per minibatch
+    assert first != second
+    fixed = d2lmini.SeqDataLoader(list(range(200)), 4, 5, offset=0)
+    assert [X.tolist() for X, _ in fixed] == [X.tolist() for X, _ in fixed] and len(list(fixed)) == 9
 
 
 def test_load_data_time_machine():
@@ -146,7 +153,7 @@ def test_load_data_time_machine_split_covers_the_book_once():
     assert first_X[0].tolist() == corpus[cut:cut + 35]
     for X, Y in train_iter:
         assert X.shape == (32, 35)
-    assert len(train_iter.args[0]) == cut
+    assert len(train_iter.corpus) == cut
 
 
 def test_clean_text():
@@ -159,7 +166,7 @@ def test_clean_text():
 def test_shakespeare_split_is_contiguous_and_vocab_comes_from_training(letters_only):
     train_iter, val_iter, test_iter, vocab = d2lmini.load_data_shakespeare(16, 20, letters_only)
     text = d2lmini.clean_text(corpora.read_corpus('tiny_shakespeare'), letters_only)
-    train, val, test = (it.args[0] for it in (train_iter, val_iter, test_iter))
+    train, val, test = (it.corpus for it in (train_iter, val_iter, test_iter))
     assert len(train) + len(val) + len(test) == len(text)
     assert len(val) == len(test) == int(len(text) * 0.05)
     # The three slices are the text in order, with no overlap
@@ -180,7 +187,7 @@ def test_unseen_characters_map_to_unk(monkeypatch, tmp_path):
     _, _, test_iter, vocab = d2lmini.load_data_corpus('toy', 2, 5, letters_only=False,
                                                        val_fraction=0.05, test_fraction=0.05)
     assert 'z' not in vocab.token_to_idx
-    assert vocab.unk in test_iter.args[0]
+    assert vocab.unk in test_iter.corpus
 
 
 def test_load_data_corpus_rejects_bad_fractions():

@@ -1,12 +1,14 @@
 """Run chapters top to bottom with their real settings and record each run in its notebook.
 
-    python book/_ext/run_notebooks.py notebooks/04-rnn-scratch.ipynb [more.ipynb ...]
+    python -m tools.run_notebooks notebooks/04-rnn-scratch.ipynb [more.ipynb ...]
+
+(from the repository root, which is what ``make notebooks`` does.)
 
 Every code cell is executed in a fresh kernel (D2LMINI_MAX_EPOCHS is removed from the environment,
 so training runs for its full length), the outputs are stored in the notebook, and a record of the
 run goes into the notebook's metadata under ``d2lmini_run``: when it finished, how long it took,
 on which device and with which versions. The book's execution status page is built from these
-records (book/_ext/execution_status.py).
+records (book/_ext/execution_status.py, which defines the record's key).
 """
 import argparse
 import datetime
@@ -18,10 +20,8 @@ import time
 import nbformat
 from nbclient import NotebookClient
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
-from benchmarks.machine import cpu_model, gpu_name  # noqa: E402  (the repository root is not a package)
-
-RECORD_KEY = 'd2lmini_run'
+from benchmarks.machine import cpu_model, gpu_name
+from book._ext.execution_status import RECORD_KEY
 
 
 def device_description():
@@ -48,14 +48,14 @@ def run(path, timeout):
         'device': device_description(),
         'python': platform.python_version(),
         'mxnet': mx.__version__,
-        'command': f'python book/_ext/run_notebooks.py {path}',
+        'command': f'python -m tools.run_notebooks {path}',
     }
     nbformat.write(nb, path)
     return seconds
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(prog='python -m tools.run_notebooks', description=__doc__.split('\n\n')[0])
     parser.add_argument('notebooks', nargs='+', help='notebook files to run in place')
     parser.add_argument('--timeout', type=int, default=3600, help='seconds allowed per cell')
     args = parser.parse_args(argv)

@@ -1,7 +1,8 @@
 """Sphinx extension: the ``execution-status`` directive, a table of how each chapter's outputs were made.
 
-For every notebook page of the book it reads the record that ``run_notebooks.py`` stored in the
-notebook's metadata (finish time, wall time, device, versions). A notebook without such a record
+For every notebook page of the book it reads the record that ``tools/run_notebooks.py`` (``make
+notebooks``) stored in the notebook's metadata under ``RECORD_KEY`` (finish time, wall time,
+device, versions). A notebook without such a record
 falls back to the execution timestamps that Jupyter stores with each cell, and its device is shown
 as not recorded. Nothing in the table is typed by hand.
 """
@@ -16,21 +17,11 @@ from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.util.docutils import SphinxDirective
 
-RECORD_KEY = 'd2lmini_run'
+RECORD_KEY = 'd2lmini_run'  # the notebook-metadata key of the run record (written by tools/run_notebooks.py)
 
 
 def parse_time(text):
     return datetime.datetime.fromisoformat(text.replace('Z', '+00:00'))
-
-
-def title_of(nb):
-    """The first level-1 heading of the notebook."""
-    for cell in nb['cells']:
-        if cell['cell_type'] == 'markdown':
-            match = re.search(r'^# (.+)$', ''.join(cell['source']), re.MULTILINE)
-            if match:
-                return match.group(1).strip()
-    return None
 
 
 def run_summary(nb):

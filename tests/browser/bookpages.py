@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parents[2]
 HTML = REPO / '_build' / 'html'
@@ -260,3 +261,34 @@ class Chromium:
         if self.driver is not None:
             self.driver.quit()
             self.driver = None
+
+
+LOCAL_HOSTS = {'127.0.0.1', 'localhost', '[::1]', '::1'}
+BROWSER_SCHEMES = {'chrome', 'chrome-untrusted', 'devtools'}   # Chromium's own pages
+
+
+def network_events(driver):
+    """(remote requests, failed loads) of the book page, from the DevTools log since it was last read.
+
+    Only requests announced since the last read count: the log is read just before each page is
+    opened, so every request the page makes is announced here. A failure of a request announced
+    earlier is not this page's (Chromium's own New Tab page, open at start-up, fails to fetch its
+    remote version when there is no network: the CI machine has no DNS). Requests made by
+    Chromium's own chrome:// pages are not the book's either.
+    """
+    remote, failed, urls = [], [], {}
+    for entry in driver.get_log('performance'):
+        message = json.loads(entry['message'])['message']
+        method, params = message.get('method'), message.get('params', {})
+        if method == 'Network.requestWillBeSent':
+            if urlsplit(params.get('documentURL', '')).scheme in BROWSER_SCHEMES:
+                continue
+            url = params['request']['url']
+            urls[params['requestId']] = url
+            parts = urlsplit(url)
+            if parts.scheme in ('http', 'https', 'ws', 'wss') and parts.hostname not in LOCAL_HOSTS:
+                remote.append(url)
+        elif (method == 'Network.loadingFailed' and not params.get('canceled')
+              and params['requestId'] in urls):
+            failed.append(f"{urls[params['requestId']]} ({params.get('errorText')})")
+    return remote, failed

@@ -5,7 +5,6 @@ nothing is fetched from the network. A full-page screenshot of each goes to _bui
 All problems of one page are reported together, so one run shows everything that is wrong with it.
 """
 import base64
-import json
 import re
 import time
 from html.parser import HTMLParser
@@ -15,13 +14,12 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
-from bookpages import BUILD_HINT, HTML, book_title, notebook_cells, source_has_math, source_title
+from bookpages import (BUILD_HINT, HTML, book_title, network_events, notebook_cells, source_has_math,
+                       source_title)
 
 # Raw TeX that should have been typeset: $$, \( \), \[ \], \begin{...}, and $...$ holding TeX.
 RAW_MATH = re.compile(r'\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{|\$[^$\n]*(?:\\[A-Za-z]+|[\^_]\{)[^$\n]*\$')
 SCHEME = re.compile(r'^[a-zA-Z][a-zA-Z0-9+.-]*:')
-LOCAL_HOSTS = {'127.0.0.1', 'localhost', '[::1]', '::1'}
-BROWSER_SCHEMES = {'chrome', 'chrome-untrusted', 'devtools'}   # Chromium's own pages
 # Uncaught JavaScript errors that are known and harmless. sphinx-thebe 0.3.1 (which Jupyter Book
 # always loads) puts its one-line config script into every page twice under Sphinx 7.4, so the
 # second copy throws; thebe is switched off here, and nothing else is in that script.
@@ -157,33 +155,6 @@ def anchors_of(path):
         parser.feed(path.read_text(encoding='utf-8', errors='replace'))
         _anchor_cache[path] = parser.ids
     return _anchor_cache[path]
-
-
-def network_events(driver):
-    """(remote requests, failed loads) of the book page, from the DevTools log since it was last read.
-
-    Only requests announced since the last read count: the log is read just before each page is
-    opened, so every request the page makes is announced here. A failure of a request announced
-    earlier is not this page's (Chromium's own New Tab page, open at start-up, fails to fetch its
-    remote version when there is no network: the CI machine has no DNS). Requests made by
-    Chromium's own chrome:// pages are not the book's either.
-    """
-    remote, failed, urls = [], [], {}
-    for entry in driver.get_log('performance'):
-        message = json.loads(entry['message'])['message']
-        method, params = message.get('method'), message.get('params', {})
-        if method == 'Network.requestWillBeSent':
-            if urlsplit(params.get('documentURL', '')).scheme in BROWSER_SCHEMES:
-                continue
-            url = params['request']['url']
-            urls[params['requestId']] = url
-            parts = urlsplit(url)
-            if parts.scheme in ('http', 'https', 'ws', 'wss') and parts.hostname not in LOCAL_HOSTS:
-                remote.append(url)
-        elif (method == 'Network.loadingFailed' and not params.get('canceled')
-              and params['requestId'] in urls):
-            failed.append(f"{urls[params['requestId']]} ({params.get('errorText')})")
-    return remote, failed
 
 
 def save_screenshot(driver, path):

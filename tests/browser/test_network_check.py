@@ -2,12 +2,12 @@
 fetched or failed to load, and nothing that Chromium's own start-up tab did.
 
 A fresh Chromium is started here, so that the page is the first one it opens, as the book's first
-page is (in CI a failed load of the start-up New Tab page was once blamed on book/intro).
+page is: the start-up New Tab page, which fails to load without network, must not be counted
+against it.
 """
 import time
 
-from bookpages import Chromium
-from test_book_pages import network_events
+from bookpages import Chromium, network_events
 
 PAGE = """<!doctype html><html><head><title>bad page</title>
 <script src="https://remote.invalid/lib.js"></script></head>
