@@ -13,13 +13,17 @@ from .corpora import CORPORA, CorpusUnavailableError, cache_dir, corpus_path, re
 from .decoding import predict_sample
 from .data import (SeqDataLoader, Vocab, check_batch_shape, clean_text, corpus_splits, load_corpus_time_machine,
                    load_data_corpus, load_data_shakespeare, load_data_time_machine,
-                   load_data_time_machine_split, read_time_machine, seq_data_iter_random,
+                   load_data_time_machine_split, load_data_time_machine_val, read_time_machine, seq_data_iter_random,
                    seq_data_iter_sequential, split_corpus, tokenize)
 from .ngram import NGramLM, NGramYardstick, find_sorted, gram_ids, ngram_yardstick
-from .models import (EmbeddingRNNModel, RNNModel, RNNModelScratch, get_gru_params, get_lstm_params,
+from .models import (LAYER_KINDS, EmbeddingRNNModel, RNNModel, RNNModelScratch, check_dropout,
+                     get_device, get_gru_params, get_lstm_params, get_rnn_layer,
                      get_rnn_params, gru, normal_param, zero_param,
                      init_lstm_state, init_rnn_state, lstm, rnn, scratch_lstm_from_gluon, try_gpu)
-from .training import (check_prefix, detach_state, evaluate_ppl, grad_clipping, max_epochs, output_dir,
+from .optim import OPTIMIZERS, SCHEDULES, Updater, init_params
+from .seeds import SeedRuns, max_seeds, over_seeds
+from .training import (check_prefix, check_selection, copy_params, detach_state, evaluate_ppl, grad_clipping,
+                       max_epochs, output_dir, restore_params, training_report,
                        predict_ch8, set_seed, train_ch8, train_epoch_ch8)
 
 npx.set_np()

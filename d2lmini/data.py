@@ -1,6 +1,10 @@
 """Language-model data: character tokens, a vocabulary, and minibatches cut from one long sequence.
 
-Chapter 2 explains every function here; its ``#@save`` cells are this very code.
+Chapter 2 explains reading The Time Machine, tokens, the vocabulary, minibatches and the held-out
+split (its ``#@save`` cells are this very code). The validation slice of The Time Machine
+(``load_data_time_machine_val``) is chapter 13's; the other registered corpora, cut into training,
+validation and test text (``corpus_splits``, ``load_data_corpus``, ``load_data_shakespeare``),
+serve chapter 12 and the Shakespeare homework.
 """
 import collections
 import random
@@ -11,10 +15,17 @@ from mxnet import np
 from . import corpora
 
 
+def clean_text(text, letters_only=True):
+    """The lectures' preprocessing (lower-case letters and single spaces), or the text as it is."""
+    if letters_only:
+        return re.sub('[^A-Za-z]+', ' ', text).strip().lower()
+    return text
+
+
 def read_time_machine():
     """The Time Machine as a list of non-empty lines of lower-case letters and single spaces."""
     lines = corpora.read_corpus('time_machine').splitlines()
-    lines = [re.sub('[^A-Za-z]+', ' ', line).strip().lower() for line in lines]
+    lines = [clean_text(line) for line in lines]
     return [line for line in lines if line]
 
 
@@ -132,9 +143,10 @@ def seq_data_iter_sequential(corpus, batch_size, num_steps, offset=None):
 
 
 class SeqDataLoader:
-    """An iterable over minibatches of one token sequence; each pass is one epoch."""
+    """An iterable over minibatches of one token sequence, ``corpus``; each pass is one epoch."""
     def __init__(self, corpus, batch_size, num_steps, use_random_iter=False, offset=None):
         check_batch_shape(len(corpus), batch_size, num_steps, use_random_iter)  # fail now, not mid-epoch
+        self.corpus = corpus
         if use_random_iter:
             self.data_iter_fn = seq_data_iter_random
             self.args = (corpus, batch_size, num_steps)
@@ -172,11 +184,21 @@ def load_data_time_machine_split(batch_size, num_steps, held_out=0.1, use_random
     return train_iter, held_out_iter, vocab
 
 
-def clean_text(text, letters_only=True):
-    """The lectures' preprocessing (lower-case letters and single spaces), or the text as it is."""
-    if letters_only:
-        return re.sub('[^A-Za-z]+', ' ', text).strip().lower()
-    return text
+def load_data_time_machine_val(batch_size, num_steps, held_out=0.1, val_fraction=0.1,
+                               use_random_iter=False):
+    """(train_iter, val_iter, held_out_iter, vocab): chapter 4's split, with a validation slice.
+
+    The held-out tail is the same as ``load_data_time_machine_split``'s; the last ``val_fraction``
+    of the training part before it becomes the validation slice (as ``ngram_yardstick`` carves
+    it), and the model trains on the rest. Validation and held-out text are read in order.
+    """
+    corpus, vocab = load_corpus_time_machine()
+    train, tail = split_corpus(corpus, held_out)
+    train, val = split_corpus(train, val_fraction)
+    train_iter = SeqDataLoader(train, batch_size, num_steps, use_random_iter)
+    val_iter = SeqDataLoader(val, batch_size, num_steps, offset=0)
+    held_out_iter = SeqDataLoader(tail, batch_size, num_steps, offset=0)
+    return train_iter, val_iter, held_out_iter, vocab
 
 
 def corpus_splits(name, letters_only=True, val_fraction=0.05, test_fraction=0.05):

@@ -1,11 +1,50 @@
-"""Recurrent language models: the from-scratch RNN (chapter 4) and the Gluon wrapper (chapter 5).
+"""Recurrent language models: the from-scratch RNN (chapter 4), the Gluon wrapper (chapter 5),
+the scratch GRU and LSTM (chapters 6, 7), the embedding model (chapter 10), a trained Gluon LSTM
+read back as the scratch one (chapter 12), and the choice of device and of Gluon recurrent layer
+shared by the command-line trainer and the benchmarks.
 
 Shapes: token batches X are (batch_size, num_steps) integer arrays; a model returns
 outputs of shape (num_steps * batch_size, vocab_size), time-major, and the new state.
 """
-from d2l.mxnet import try_gpu  # noqa: F401  (re-exported: a GPU if MXNet sees one, else the CPU)
+from d2l.mxnet import try_gpu
 from mxnet import init, np, npx
-from mxnet.gluon import nn
+from mxnet.gluon import nn, rnn as gluon_rnn
+
+# The Gluon recurrent layers by name (the plain RNN with tanh, as in chapter 4, not Gluon's ReLU)
+LAYER_KINDS = ('rnn', 'gru', 'lstm')
+
+
+def get_rnn_layer(kind, num_hiddens, num_layers=1, dropout=0.0, bidirectional=False):
+    """A Gluon recurrent layer: ``kind`` is 'rnn' (tanh), 'gru' or 'lstm'.
+
+    ``dropout`` is applied by the layer between stacked layers (so only when num_layers > 1).
+    """
+    if kind not in LAYER_KINDS:
+        raise ValueError(f'unknown layer kind {kind!r}: choose one of {", ".join(LAYER_KINDS)}')
+    check_dropout(dropout)
+    options = dict(num_layers=num_layers, dropout=dropout, bidirectional=bidirectional)
+    if kind == 'rnn':
+        return gluon_rnn.RNN(num_hiddens, activation='tanh', **options)
+    return (gluon_rnn.GRU if kind == 'gru' else gluon_rnn.LSTM)(num_hiddens, **options)
+
+
+def get_device(choice='auto'):
+    """'auto': a GPU if MXNet sees one, else the CPU (``try_gpu``); 'cpu'; or 'gpu' (the first)."""
+    if choice == 'gpu':
+        if npx.num_gpus() == 0:
+            raise ValueError('device "gpu": MXNet sees no GPU (is a CUDA build of mxnet installed? '
+                             'see the installation page); use "cpu" or "auto"')
+        return npx.gpu(0)
+    if choice not in ('auto', 'cpu'):
+        raise ValueError(f'unknown device {choice!r}: choose "auto", "cpu" or "gpu"')
+    return npx.cpu() if choice == 'cpu' else try_gpu()
+
+
+def check_dropout(dropout):
+    """Refuse (ValueError) a dropout probability outside [0, 1)."""
+    if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
+        raise ValueError(f'dropout is the probability of zeroing a unit and must be in [0, 1), '
+                         f'got {dropout!r}')
 
 
 def get_rnn_params(vocab_size, num_hiddens, device):
@@ -66,18 +105,24 @@ class RNNModelScratch:
 
 
 class RNNModel(nn.Block):
-    """A Gluon recurrent layer (rnn.RNN, rnn.GRU or rnn.LSTM) between one-hot inputs and a dense output."""
-    def __init__(self, rnn_layer, vocab_size, **kwargs):
+    """A Gluon recurrent layer (rnn.RNN, rnn.GRU or rnn.LSTM) between one-hot inputs and a dense output.
+
+    ``dropout`` zeroes that fraction of the recurrent outputs before the dense layer, in training
+    only (chapter 13); the default 0 leaves them as they are.
+    """
+    def __init__(self, rnn_layer, vocab_size, dropout=0.0, **kwargs):
         super().__init__(**kwargs)
+        check_dropout(dropout)
         self.rnn = rnn_layer
         self.vocab_size = vocab_size
+        self.dropout = nn.Dropout(dropout)
         self.dense = nn.Dense(vocab_size)
 
     def forward(self, inputs, state):
         """inputs: (batch_size, num_steps) token indices."""
         X = npx.one_hot(inputs.T, self.vocab_size)  # (num_steps, batch_size, vocab_size)
         Y, state = self.rnn(X, state)               # Y: (num_steps, batch_size, num_hiddens)
-        output = self.dense(Y.reshape(-1, Y.shape[-1]))
+        output = self.dense(self.dropout(Y.reshape(-1, Y.shape[-1])))
         return output, state
 
     def begin_state(self, *args, **kwargs):
@@ -183,22 +228,27 @@ def scratch_lstm_from_gluon(net_gluon, device):
 
 
 class EmbeddingRNNModel(nn.Block):
-    """``RNNModel`` with a learned embedding (an nn.Embedding table) in place of the one-hot inputs."""
-    def __init__(self, rnn_layer, vocab_size, embed_size, **kwargs):
+    """``RNNModel`` with a learned embedding (an nn.Embedding table) in place of the one-hot inputs.
+
+    ``dropout`` (chapter 13) applies to the embedded inputs and to the recurrent outputs.
+    """
+    def __init__(self, rnn_layer, vocab_size, embed_size, dropout=0.0, **kwargs):
         super().__init__(**kwargs)
+        check_dropout(dropout)
         # One row of embed_size numbers per token, drawn from N(0, 1): input entries of order 1, as with
         # one-hot vectors (the weight's own initializer wins over train_ch8's N(0, 0.01^2))
         self.embedding = nn.Embedding(vocab_size, embed_size, weight_initializer=init.Normal(1))
         self.rnn = rnn_layer
         self.vocab_size = vocab_size
+        self.dropout = nn.Dropout(dropout)
         self.dense = nn.Dense(vocab_size)
 
     def forward(self, inputs, state):
         """inputs: (batch_size, num_steps) token indices."""
-        X = self.embedding(inputs.T)   # (num_steps, batch_size, embed_size): one table row per token
+        X = self.dropout(self.embedding(inputs.T))  # (num_steps, batch_size, embed_size)
         Y, state = self.rnn(X, state)  # Y: (num_steps, batch_size, num_hiddens)
-        output = self.dense(Y.reshape(-1, Y.shape[-1]))  # (num_steps * batch_size, vocab_size)
-        return output, state
+        Y = self.dropout(Y.reshape(-1, Y.shape[-1]))
+        return self.dense(Y), state  # (num_steps * batch_size, vocab_size), state
 
     def begin_state(self, *args, **kwargs):
         """The layer's zero state: a list of arrays (one for RNN/GRU, two for LSTM)."""

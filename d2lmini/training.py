@@ -6,7 +6,9 @@ import random
 import mxnet as mx
 import numpy as onp
 from d2l import mxnet as d2l
-from mxnet import autograd, gluon, init, np
+from mxnet import autograd, gluon, np
+
+from .optim import Updater, check_positive, init_params
 
 ENV_MAX_EPOCHS = 'D2LMINI_MAX_EPOCHS'
 ENV_OUTPUT = 'D2LMINI_OUTPUT'
@@ -83,7 +85,7 @@ def predict_ch8(prefix, num_preds, net, vocab, device):
 
 
 def grad_clipping(net, theta):
-    """Rescale the gradients so that their global L2 norm is at most ``theta``.
+    """Rescale the gradients so that their global L2 norm is at most ``theta``; return that norm.
 
     ``net`` is a Gluon block or a scratch model with a ``params`` list.
     """
@@ -97,10 +99,15 @@ def grad_clipping(net, theta):
     for param in params:
         grad = param.grad
         grad *= scale  # in place: no temporary array
+    return norm  # the norm before clipping, still on the device
 
 
-def train_epoch_ch8(net, train_iter, loss, updater, device, use_random_iter, theta=1):
-    """Train one epoch, clipping gradients to norm ``theta``; return (perplexity, tokens per second)."""
+def train_epoch_ch8(net, train_iter, loss, updater, device, use_random_iter, theta=1,
+                    grad_norms=None):
+    """Train one epoch, clipping gradients to norm ``theta``; return (perplexity, tokens per second).
+
+    If ``grad_norms`` is a list, each step's gradient norm (before clipping) is appended to it.
+    """
     state, timer = None, d2l.Timer()
     total_loss, num_tokens = np.zeros(1, ctx=device), 0  # summed on the device, read once at the end
     for X, Y in train_iter:
@@ -116,7 +123,9 @@ def train_epoch_ch8(net, train_iter, loss, updater, device, use_random_iter, the
             y_hat, state = net(X, state)
             l = loss(y_hat, y).mean()
         l.backward()
-        grad_clipping(net, theta)
+        norm = grad_clipping(net, theta)
+        if grad_norms is not None:
+            grad_norms.append(norm)
         updater(batch_size=1)  # the loss is already a mean
         total_loss += l * y.size
         num_tokens += y.size
@@ -147,25 +156,44 @@ def in_notebook():
         return False
 
 
-def train_ch8(net, train_iter, vocab, lr, num_epochs, device, use_random_iter=False, val_iter=None,
-              prefixes=('time traveller', 'traveller'), theta=1, yardstick=None):
-    """Train a model (a Gluon block is first initialized afresh); plot perplexity by epoch.
+def train_ch8(net, train_iter, vocab, lr, num_epochs, device,
+              use_random_iter=False, val_iter=None,
+              prefixes=('time traveller', 'traveller'), theta=1,
+              yardstick=None, select_iter=None, optimizer='sgd',
+              weight_decay=0.0, schedule='constant', schedule_options=None,
+              patience=None, keep_best=False, show=True):
+    """Train a model (a Gluon block is first initialized afresh).
 
-    With ``val_iter``, the held-out perplexity is measured after each epoch as well.
-    ``yardstick`` (a ``d2lmini.NGramYardstick``) adds its n-gram's held-out perplexity to the plot,
-    as a flat line, and to the report. Gradients are clipped to norm ``theta``. At the end, prints
-    the perplexities and 50 characters predicted after each of ``prefixes``.
-    Returns a dict of per-epoch lists: 'train_ppl', 'val_ppl' (if any) and 'tokens_per_sec'.
+    ``val_iter``: held-out text; its perplexity is measured after each
+    epoch and reported, and chooses nothing. ``select_iter``: a validation
+    slice carved out of the training text, which does choose:
+    ``keep_best`` ends with the weights of the epoch of lowest validation
+    perplexity, ``patience`` stops after that many epochs without a new
+    lowest one, and ``schedule='plateau'`` follows it. ``optimizer``,
+    ``weight_decay``, ``schedule`` and ``schedule_options`` (a dict) go to
+    ``Updater`` (chapter 13). ``yardstick`` (an ``NGramYardstick``) adds its
+    held-out perplexity to the plot as a flat line, and to the report.
+    Gradients are clipped to norm ``theta``. With ``show``, plots
+    perplexity by epoch and ends with a report (of the kept epoch) and 50
+    characters predicted after each of ``prefixes``.
+    Returns per-epoch lists: 'train_ppl', 'tokens_per_sec', 'lr',
+    'clipped' (fraction of steps with gradient norm above theta),
+    'grad_norm' (median norm before clipping), 'val_ppl' (with val_iter),
+    'select_ppl' (with select_iter); and 'best_epoch' (with select_iter:
+    the epoch of lowest validation perplexity, 1 for the first).
     """
+    check_selection(select_iter, patience, keep_best, schedule)
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
     if isinstance(net, gluon.Block):
-        net.initialize(ctx=device, force_reinit=True, init=init.Normal(0.01))
-        trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': lr})
-        updater = lambda batch_size: trainer.step(batch_size)
-    else:
-        updater = lambda batch_size: d2l.sgd(net.params, lr, batch_size)
-    history = {'train_ppl': [], 'tokens_per_sec': []}
+        init_params(net, device)
+    updater = Updater(net, lr, optimizer, weight_decay, schedule,
+                      num_epochs, **(schedule_options or {}))
+    history = {key: [] for key in
+               ('train_ppl', 'tokens_per_sec', 'lr', 'clipped', 'grad_norm')}
     legend = ['train']
+    if select_iter is not None:
+        history['select_ppl'] = []
+        legend.append('validation')
     if val_iter is not None:
         history['val_ppl'] = []
         legend.append('held-out')
@@ -173,24 +201,101 @@ def train_ch8(net, train_iter, vocab, lr, num_epochs, device, use_random_iter=Fa
     if yardstick is not None:
         legend.append(f'{yardstick.n}-gram, held-out')
         references.append(yardstick.ngram_ppl)
-    progress = LiveProgress(num_epochs, legend, references)
-    for epoch in range(num_epochs):
-        ppl, speed = train_epoch_ch8(net, train_iter, loss, updater, device, use_random_iter, theta)
+    progress = LiveProgress(num_epochs, legend, references) if show else None
+    best_epoch, best_params = None, None
+    for epoch in range(1, num_epochs + 1):
+        updater.start_epoch(epoch)
+        norms = []
+        ppl, speed = train_epoch_ch8(net, train_iter, loss, updater, device,
+                                     use_random_iter, theta, norms)
+        norms = np.stack(norms).asnumpy()  # one read from the device
         history['train_ppl'].append(ppl)
         history['tokens_per_sec'].append(speed)
+        history['lr'].append(updater.lr)
+        history['clipped'].append(float((norms > theta).mean()))
+        history['grad_norm'].append(float(onp.median(norms)))
+        if select_iter is not None:
+            select_ppl = evaluate_ppl(net, select_iter, device)
+            history['select_ppl'].append(select_ppl)
+            updater.end_epoch(select_ppl)
+            best = history['select_ppl'][best_epoch - 1] if best_epoch else None
+            if best is None or select_ppl < best:
+                best_epoch = epoch
+                if keep_best:
+                    best_params = copy_params(net)
         if val_iter is not None:
             history['val_ppl'].append(evaluate_ppl(net, val_iter, device))
-        progress.update(epoch + 1, {key: values[-1] for key, values in history.items()})
-    progress.close()
-    report = f'perplexity {ppl:.2f}'
-    if val_iter is not None:
-        report += f', held-out perplexity {history["val_ppl"][-1]:.2f}'
+        if show:
+            progress.update(epoch, {k: v[-1] for k, v in history.items()})
+        if patience is not None and epoch - best_epoch >= patience:
+            break
+    if select_iter is not None:
+        history['best_epoch'] = best_epoch
+        if keep_best:
+            restore_params(net, best_params)
+    if show:
+        progress.close()
+        print(training_report(history, num_epochs, keep_best, patience,
+                              yardstick))
+        for prefix in prefixes:
+            print(predict_ch8(prefix, 50, net, vocab, device))
+    return history
+
+
+def training_report(history, num_epochs, keep_best, patience, yardstick):
+    """The line train_ch8 prints at the end: the perplexities it kept."""
+    ran = len(history['train_ppl'])
+    kept = history['best_epoch'] if keep_best else ran
+    report = f'perplexity {history["train_ppl"][kept - 1]:.2f}'
+    if 'select_ppl' in history:
+        report += f', validation {history["select_ppl"][kept - 1]:.2f}'
+    if 'val_ppl' in history:
+        report += f', held-out perplexity {history["val_ppl"][kept - 1]:.2f}'
     if yardstick is not None:
         report += f' ({yardstick.n}-gram: {yardstick.ngram_ppl:.2f})'
-    print(f'{report}, {speed:.0f} tokens/sec')
-    for prefix in prefixes:
-        print(predict_ch8(prefix, 50, net, vocab, device))
-    return history
+    if 'select_ppl' in history:
+        if keep_best:
+            head = f'epoch {kept} of {ran} (lowest validation, kept)'
+        else:
+            head = f'epoch {ran} (lowest validation: {history["best_epoch"]})'
+        if ran < num_epochs:
+            head += f', stopped early after {patience} without a new lowest'
+        report = f'{head}: {report}'
+    return f'{report}, {history["tokens_per_sec"][-1]:.0f} tokens/sec'
+
+
+def check_selection(select_iter, patience, keep_best, schedule):
+    """Refuse (ValueError) choosing by validation without validation data."""
+    wanted = [name for name, on in (
+        ('keep_best', keep_best), ('patience', patience is not None),
+        ("schedule='plateau'", schedule == 'plateau')) if on]
+    if wanted and select_iter is None:
+        raise ValueError(
+            f'{" and ".join(wanted)} choose by validation perplexity: pass '
+            'select_iter, a validation slice carved out of the training text '
+            '(d2lmini.load_data_time_machine_val gives one), never the '
+            'held-out text')
+    if patience is not None:
+        check_positive('patience (epochs without a new lowest validation '
+                       'perplexity)', patience, integer=True)
+
+
+def copy_params(net):
+    """Copies of a model's parameter values (Gluon block or scratch model)."""
+    if isinstance(net, gluon.Block):
+        return {name: p.data().copy()
+                for name, p in net.collect_params().items()}
+    return [p.copy() for p in net.params]
+
+
+def restore_params(net, values):
+    """Put back the values that ``copy_params`` took."""
+    if isinstance(net, gluon.Block):
+        for name, p in net.collect_params().items():
+            p.set_data(values[name])
+    else:
+        for p, value in zip(net.params, values):
+            p[:] = value
 
 
 class LiveProgress:
@@ -209,8 +314,8 @@ class LiveProgress:
             self.animator, self.bar = None, tqdm(total=num_epochs, unit='epoch')
 
     def update(self, epoch, latest):
-        """latest: the newest values of 'train_ppl', maybe 'val_ppl', and 'tokens_per_sec'."""
-        ppls = [latest['train_ppl']] + ([latest['val_ppl']] if 'val_ppl' in latest else [])
+        """latest: the newest 'train_ppl', 'tokens_per_sec', maybe 'select_ppl' and 'val_ppl'."""
+        ppls = [latest[key] for key in ('train_ppl', 'select_ppl', 'val_ppl') if key in latest]
         if self.animator is not None:
             self.animator.add(epoch, ppls + self.references)
         else:

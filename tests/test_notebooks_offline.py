@@ -22,9 +22,10 @@ DATA_CALL = re.compile(r'\b(load_data_\w+|read_time_machine|load_corpus_\w+|read
 
 
 def first_data_cell(nb):
-    """Index of the first code cell that reads a corpus, or None."""
+    """Index of the first code cell that reads a corpus, or None (#@save cells only define)."""
     for index, cell in enumerate(nb.cells):
-        if cell.cell_type == 'code' and DATA_CALL.search(cell.source):
+        if cell.cell_type == 'code' and not cell.source.startswith('#@save') \
+                and DATA_CALL.search(cell.source):
             return index
     return None
 

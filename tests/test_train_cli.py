@@ -222,3 +222,100 @@ def test_usage_errors_and_help(toy, capsys):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
     assert 'usage: python -m d2lmini.train' in done.stdout and '--out' in done.stdout
+
+
+# ---- chapter 13's options: optimizer, schedule, dropout, keep-best, early stopping ----
+
+ADAM = ['--optimizer', 'adam', '--lr', '0.05', '--embed-size', '8', '--dropout', '0.1']
+
+
+def test_keep_best_and_patience_report_the_best_epochs_test_perplexity(toy, capsys):
+    assert train(toy, 12, *ADAM, '--keep-best', '--patience', '2') == 0
+    printed, run = capsys.readouterr().out, saved(toy)
+    val = [m['val_ppl'] for m in run['metrics']]
+    best = val.index(min(val)) + 1
+    assert run['best'] == {'epoch': best, 'val_ppl': min(val)}
+    assert run['test']['epoch'] == best  # the test perplexity is the kept epoch's
+    assert sorted(run['sha1']) == ['best.params', 'model.params', 'trainer.states']
+    if len(val) < 12:  # stopped early: exactly patience epochs after the best
+        assert run['stopped_early'] and len(val) == best + 2
+        assert f'stopped early after {len(val)} epochs' in printed
+    assert f'epoch {best} (lowest validation perplexity, kept)' in printed
+    net, _, _ = cli.load_run(toy)  # best.params by default for a --keep-best run
+    _, _, test_iter, _ = d2lmini.load_data_corpus('toy', 4, 10)
+    assert d2lmini.evaluate_ppl(net, test_iter, npx.cpu()) == pytest.approx(run['test']['ppl'])
+    last, _, _ = cli.load_run(toy, best=False)
+    _, val_iter, _, _ = d2lmini.load_data_corpus('toy', 4, 10)
+    assert d2lmini.evaluate_ppl(last, val_iter, npx.cpu()) == pytest.approx(val[-1], rel=1e-5)
+    header = rows(toy)[0].keys()
+    assert {'lr', 'clipped', 'grad_norm'} <= set(header)
+
+
+def test_a_plateau_run_resumed_repeats_an_uninterrupted_one(toy, monkeypatch, capsys):
+    options = [*ADAM, '--schedule', 'plateau', '--lr-patience', '1']
+    assert train(toy, 2, *options) == 0
+    d2lmini.set_seed(999)
+    assert train(toy, 6, *options) == 0
+    assert train(toy.parent / 'straight', 6, *options) == 0
+    resumed, straight = saved(toy)['metrics'], saved(toy.parent / 'straight')['metrics']
+    for key in ('train_ppl', 'val_ppl', 'lr'):
+        assert [m[key] for m in resumed] == pytest.approx([m[key] for m in straight], rel=1e-6)
+    assert [float(r['lr']) for r in rows(toy)] == pytest.approx([m['lr'] for m in straight],
+                                                                rel=1e-5)
+
+
+def test_clipping_is_recorded(toy):
+    assert train(toy, 1, '--theta', '1e-9') == 0
+    assert saved(toy)['metrics'][0]['clipped'] == 1.0
+
+
+@pytest.mark.parametrize('extra, message', [
+    (['--dropout', '1'], 'must be in [0, 1)'),
+    (['--optimizer', 'rmsprop'], "invalid choice: 'rmsprop'"),
+    (['--schedule', 'linear'], "invalid choice: 'linear'"),
+    (['--patience', '0'], 'must be positive'),
+    (['--embed-size', '-1'], '--embed-size must be 0 (one-hot inputs) or positive'),
+    (['--weight-decay', '-1'], 'weight_decay must be a number >= 0'),
+    (['--optimizer', 'adam', '--lr-factor', '0'], 'factor'),
+])
+def test_bad_training_options_are_one_line_errors(toy, capsys, extra, message):
+    assert train(toy, 1, *extra) == 2
+    err = capsys.readouterr().err
+    assert message in err and 'Traceback' not in err
+
+
+def test_the_trainer_restarts_itself_with_its_cores(monkeypatch):
+    monkeypatch.delenv('OMP_NUM_THREADS', raising=False)
+    calls = []
+    monkeypatch.setattr(cli.os, 'execv', lambda exe, args: calls.append((exe, args)))
+    cli.use_cores(['--epochs', '1', '--threads', '3'])
+    assert calls == [(sys.executable, [sys.executable, '-m', 'd2lmini.train', '--epochs', '1',
+                                       '--threads', '3'])]
+    assert cli.os.environ['OMP_NUM_THREADS'] == '3'
+    calls.clear()
+    cli.use_cores(['--epochs', '1'])  # OMP_NUM_THREADS is set now: no restart
+    assert calls == []
+    monkeypatch.delenv('OMP_NUM_THREADS')
+    cli.use_cores(['--epochs', '1'])
+    assert cli.os.environ['OMP_NUM_THREADS'] == str(cli.cores())
+
+
+def test_time_budget_stops_before_an_epoch_that_would_end_past_it(toy, monkeypatch, capsys):
+    clock = iter(range(0, 10_000, 30))  # every perf_counter() call: 30 s later
+    monkeypatch.setattr(cli.time, 'perf_counter', lambda: next(clock))
+    assert train(toy, 20, '--time-budget', '1.5') == 0  # epochs of 30 s: 3 fit in 90 s, not 4
+    run = saved(toy)
+    assert len(run['metrics']) == 3 and run['time_budget_reached']
+    assert '(time budget: 1.5 min)' in capsys.readouterr().out
+    assert train(toy, 20, '--time-budget', '1.5') == 0
+    assert 'stopped early after 3 epochs (the time budget)' in capsys.readouterr().out
+
+
+def test_track_test_records_the_test_perplexity_and_changes_nothing_else(toy, two_epochs):
+    assert train(toy, 2, '--track-test') == 0
+    tracked, plain = saved(toy)['metrics'], saved(two_epochs[0])['metrics']
+    assert [m['val_ppl'] for m in tracked] == pytest.approx([m['val_ppl'] for m in plain])
+    _, _, test_iter, _ = d2lmini.load_data_corpus('toy', 4, 10)
+    net, _, _ = cli.load_run(toy)
+    assert tracked[-1]['test_ppl'] == pytest.approx(d2lmini.evaluate_ppl(net, test_iter, npx.cpu()))
+    assert float(rows(toy)[-1]['test_ppl']) == pytest.approx(tracked[-1]['test_ppl'], rel=1e-5)

@@ -5,23 +5,10 @@ import random
 
 import numpy as onp
 import pytest
-from mxnet import autograd, np, npx
+from mxnet import autograd, np
 from mxnet.gluon import rnn
 
 import d2lmini
-
-npx.set_np()
-DEVICE = npx.cpu()
-
-
-def scratch_model(vocab_size, num_hiddens=16, seed=0):
-    d2lmini.set_seed(seed)
-    return d2lmini.RNNModelScratch(vocab_size, num_hiddens, DEVICE, d2lmini.get_rnn_params,
-                                   d2lmini.init_rnn_state, d2lmini.rnn)
-
-
-def toy_vocab():
-    return d2lmini.Vocab(list('abc d'))
 
 
 def test_set_seed_makes_all_generators_repeat():
@@ -71,7 +58,7 @@ def test_detach_state_keeps_structure_and_values_but_cuts_gradients():
     assert x.grad.tolist() == [9.0, 18.0]
 
 
-def test_grad_clipping_scales_large_gradients_to_theta():
+def test_grad_clipping_scales_large_gradients_to_theta(scratch_model):
     net = scratch_model(5)
     for p in net.params:
         p.grad[:] = 3.0
@@ -82,7 +69,7 @@ def test_grad_clipping_scales_large_gradients_to_theta():
     assert len({round(float(v), 6) for p in net.params for v in p.grad.reshape(-1)}) == 1
 
 
-def test_grad_clipping_leaves_small_gradients_alone():
+def test_grad_clipping_leaves_small_gradients_alone(scratch_model):
     net = scratch_model(5)
     for p in net.params:
         p.grad[:] = 1e-4
@@ -90,12 +77,12 @@ def test_grad_clipping_leaves_small_gradients_alone():
     assert all(onp.allclose(p.grad.asnumpy(), 1e-4) for p in net.params)
 
 
-def test_grad_clipping_on_a_gluon_block():
+def test_grad_clipping_on_a_gluon_block(device):
     net = d2lmini.RNNModel(rnn.RNN(8, activation='tanh'), vocab_size=5)
-    net.initialize(ctx=DEVICE)
+    net.initialize(ctx=device)
     X = np.array([[1, 2, 3]], dtype='int32')
     with autograd.record():
-        Y, _ = net(X, net.begin_state(batch_size=1, ctx=DEVICE))
+        Y, _ = net(X, net.begin_state(batch_size=1, ctx=device))
         loss = (Y * 1000).sum()
     loss.backward()
     d2lmini.grad_clipping(net, 0.5)
@@ -104,23 +91,23 @@ def test_grad_clipping_on_a_gluon_block():
     assert norm == pytest.approx(0.5, rel=1e-4)
 
 
-def test_predict_refuses_bad_prefixes_and_counts():
-    vocab, net = toy_vocab(), scratch_model(6)
+def test_predict_refuses_bad_prefixes_and_counts(device, toy_vocab, scratch_model):
+    vocab, net = toy_vocab, scratch_model(6)
     with pytest.raises(ValueError, match='prefix is empty'):
-        d2lmini.predict_ch8('', 5, net, vocab, DEVICE)
+        d2lmini.predict_ch8('', 5, net, vocab, device)
     with pytest.raises(ValueError, match=r"not in the vocabulary: \['!', 'A'\]. Use only characters "
                                          r"the model was trained on: ' abcd'"):
-        d2lmini.predict_ch8('Ab!', 5, net, vocab, DEVICE)
+        d2lmini.predict_ch8('Ab!', 5, net, vocab, device)
     with pytest.raises(ValueError, match='num_preds'):
-        d2lmini.predict_ch8('ab', -1, net, vocab, DEVICE)
+        d2lmini.predict_ch8('ab', -1, net, vocab, device)
 
 
-def test_predict_warm_up_equals_feeding_one_character_at_a_time():
-    vocab, net = toy_vocab(), scratch_model(6)
-    text = d2lmini.predict_ch8('abc d', 8, net, vocab, DEVICE)
+def test_predict_warm_up_equals_feeding_one_character_at_a_time(device, toy_vocab, scratch_model):
+    vocab, net = toy_vocab, scratch_model(6)
+    text = d2lmini.predict_ch8('abc d', 8, net, vocab, device)
     assert text.startswith('abc d')
     # Reference: step through the prefix and the predictions one token at a time
-    state, tokens = net.begin_state(1, DEVICE), vocab[list('abc d')]
+    state, tokens = net.begin_state(1, device), vocab[list('abc d')]
     for token in tokens[:-1]:
         _, state = net(np.array([[token]], dtype='int32'), state)
     for _ in range(8):
@@ -129,26 +116,27 @@ def test_predict_warm_up_equals_feeding_one_character_at_a_time():
     assert text == ''.join(vocab.to_tokens(tokens))
 
 
-def test_evaluate_ppl_of_a_model_that_knows_nothing_is_the_vocabulary_size():
-    vocab = toy_vocab()
+def test_evaluate_ppl_of_a_model_that_knows_nothing_is_the_vocabulary_size(device, toy_vocab, scratch_model):
+    vocab = toy_vocab
     net = scratch_model(len(vocab))
     for p in net.params:
         p[:] = 0  # all logits zero: a uniform guess over the vocabulary
     data_iter = d2lmini.SeqDataLoader(vocab[list('abc d' * 40)], 4, 5, offset=0)
-    assert d2lmini.evaluate_ppl(net, data_iter, DEVICE) == pytest.approx(len(vocab), rel=1e-5)
+    assert d2lmini.evaluate_ppl(net, data_iter, device) == pytest.approx(len(vocab), rel=1e-5)
     with pytest.raises(ValueError, match='no minibatches'):
-        d2lmini.evaluate_ppl(net, [], DEVICE)
+        d2lmini.evaluate_ppl(net, [], device)
 
 
 @pytest.mark.parametrize('use_random_iter', [False, True])
-def test_train_ch8_learns_a_repeating_text(use_random_iter, capsys):
+def test_train_ch8_learns_a_repeating_text(use_random_iter, capsys, device, scratch_model):
     vocab = d2lmini.Vocab(list('time traveller '))
     corpus = vocab[list('time traveller ' * 60)]
     train_iter = d2lmini.SeqDataLoader(corpus, 4, 10, use_random_iter)
     val_iter = d2lmini.SeqDataLoader(corpus[:200], 4, 10, offset=0)
     net = scratch_model(len(vocab), num_hiddens=32)
-    history = d2lmini.train_ch8(net, train_iter, vocab, 1, 25, DEVICE, use_random_iter, val_iter=val_iter)
-    assert sorted(history) == ['tokens_per_sec', 'train_ppl', 'val_ppl']
+    history = d2lmini.train_ch8(net, train_iter, vocab, 1, 25, device, use_random_iter, val_iter=val_iter)
+    assert sorted(history) == ['clipped', 'grad_norm', 'lr', 'tokens_per_sec', 'train_ppl', 'val_ppl']
+    assert history['lr'] == [1] * 25  # the default: a constant learning rate
     assert len(history['train_ppl']) == len(history['val_ppl']) == 25
     assert history['train_ppl'][0] > 5 and history['train_ppl'][-1] < 1.5
     assert history['val_ppl'][-1] < 1.5
@@ -158,12 +146,12 @@ def test_train_ch8_learns_a_repeating_text(use_random_iter, capsys):
     assert 'epoch' in out.err  # the progress bar, outside a notebook
 
 
-def test_train_ch8_reinitializes_a_gluon_model(capsys):
+def test_train_ch8_reinitializes_a_gluon_model(capsys, device):
     vocab = d2lmini.Vocab(list('abcd '))
     corpus = vocab[list('abcd ' * 100)]
     net = d2lmini.RNNModel(rnn.GRU(16), len(vocab))
     d2lmini.set_seed(0)
-    history = d2lmini.train_ch8(net, d2lmini.SeqDataLoader(corpus, 4, 8), vocab, 1, 15, DEVICE,
+    history = d2lmini.train_ch8(net, d2lmini.SeqDataLoader(corpus, 4, 8), vocab, 1, 15, device,
                                 prefixes=['abcd'])
     assert 'val_ppl' not in history
     assert history['train_ppl'][-1] < history['train_ppl'][0] / 2
@@ -175,8 +163,8 @@ def test_in_notebook_is_false_under_pytest():
     assert d2lmini.training.in_notebook() is False
 
 
-def test_train_ch8_reports_and_plots_the_yardstick(capsys, monkeypatch):
-    vocab = toy_vocab()
+def test_train_ch8_reports_and_plots_the_yardstick(capsys, monkeypatch, device, toy_vocab, scratch_model):
+    vocab = toy_vocab
     corpus = vocab[list('abc d' * 40)]
     yardstick = d2lmini.NGramYardstick(n=3, unigram_ppl=4.9, ngram_ppl=1.234, val_ppl={})
     added = []
@@ -191,7 +179,7 @@ def test_train_ch8_reports_and_plots_the_yardstick(capsys, monkeypatch):
     monkeypatch.setattr(d2lmini.training, 'in_notebook', lambda: True)
     monkeypatch.setattr(d2lmini.training.d2l, 'Animator', FakeAnimator)
     d2lmini.train_ch8(scratch_model(len(vocab)), d2lmini.SeqDataLoader(corpus, 2, 5), vocab,
-                      1, 2, DEVICE, val_iter=d2lmini.SeqDataLoader(corpus, 2, 5, offset=0),
+                      1, 2, device, val_iter=d2lmini.SeqDataLoader(corpus, 2, 5, offset=0),
                       prefixes=['ab'], yardstick=yardstick)
     report = capsys.readouterr().out.splitlines()[0]
     assert 'held-out perplexity' in report and report.index('(3-gram: 1.23)') > report.index('held-out')
