@@ -16,21 +16,30 @@ from . import corpora
 
 
 def clean_text(text, letters_only=True):
-    """The lectures' preprocessing (lower-case letters and single spaces), or the text as it is."""
+    """D2L's text preprocessing (lower-case letters and single spaces), or the text as it is.
+
+    Defined in chapter 2.
+    """
     if letters_only:
         return re.sub('[^A-Za-z]+', ' ', text).strip().lower()
     return text
 
 
 def read_time_machine():
-    """The Time Machine as a list of non-empty lines of lower-case letters and single spaces."""
+    """The Time Machine as a list of non-empty lines of lower-case letters and single spaces.
+
+    Defined in chapter 2.
+    """
     lines = corpora.read_corpus('time_machine').splitlines()
     lines = [clean_text(line) for line in lines]
     return [line for line in lines if line]
 
 
 def tokenize(lines, token='char'):
-    """Split each line into tokens: a list (one per line) of lists of characters or words."""
+    """Split each line into tokens: a list (one per line) of lists of characters or words.
+
+    Defined in chapter 2.
+    """
     if token == 'char':
         return [list(line) for line in lines]
     if token == 'word':
@@ -39,7 +48,10 @@ def tokenize(lines, token='char'):
 
 
 class Vocab:
-    """Map tokens to indices (most frequent first) and back; index 0 is '<unk>'."""
+    """Map tokens to indices (most frequent first) and back; index 0 is '<unk>'.
+
+    Defined in chapter 2.
+    """
     def __init__(self, tokens=None, min_freq=0, reserved_tokens=None):
         tokens = tokens or []
         if tokens and isinstance(tokens[0], list):  # a list of lines: flatten it
@@ -75,6 +87,8 @@ def load_corpus_time_machine(max_tokens=-1):
     """Token indices of The Time Machine (characters; lines joined by a space) and its vocabulary.
 
     ``max_tokens=-1`` keeps the whole book; a positive number keeps only the first tokens.
+
+    Defined in chapter 2.
     """
     if max_tokens != -1 and (not isinstance(max_tokens, int) or max_tokens < 1):
         raise ValueError(f'max_tokens must be -1 (the whole book) or a positive int, got {max_tokens!r}')
@@ -90,6 +104,8 @@ def check_batch_shape(num_tokens, batch_size, num_steps, use_random_iter):
     """Raise a clear ValueError unless batch_size and num_steps are positive ints the corpus can fill.
 
     The counts allow for the worst random offset of ``seq_data_iter_random``/``_sequential``.
+
+    Defined in chapter 2.
     """
     for name, value in (('batch_size', batch_size), ('num_steps', num_steps)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -109,6 +125,8 @@ def seq_data_iter_random(corpus, batch_size, num_steps):
     """Minibatches of subsequences taken from random places; neighbouring batches are unrelated.
 
     Yields (X, Y), both of shape (batch_size, num_steps); Y is X shifted by one token.
+
+    Defined in chapter 2.
     """
     check_batch_shape(len(corpus), batch_size, num_steps, use_random_iter=True)
     # Start at a random offset so that every epoch cuts the text at different places
@@ -130,6 +148,8 @@ def seq_data_iter_sequential(corpus, batch_size, num_steps, offset=None):
 
     Yields (X, Y), both of shape (batch_size, num_steps). ``offset`` is where reading starts
     (default: random in [0, num_steps]; use 0 for a fixed order, e.g. when evaluating).
+
+    Defined in chapter 2.
     """
     check_batch_shape(len(corpus), batch_size, num_steps, use_random_iter=False)
     if offset is None:
@@ -143,7 +163,10 @@ def seq_data_iter_sequential(corpus, batch_size, num_steps, offset=None):
 
 
 class SeqDataLoader:
-    """An iterable over minibatches of one token sequence, ``corpus``; each pass is one epoch."""
+    """An iterable over minibatches of one token sequence, ``corpus``; each pass is one epoch.
+
+    Defined in chapter 2.
+    """
     def __init__(self, corpus, batch_size, num_steps, use_random_iter=False, offset=None):
         check_batch_shape(len(corpus), batch_size, num_steps, use_random_iter)  # fail now, not mid-epoch
         self.corpus = corpus
@@ -159,13 +182,19 @@ class SeqDataLoader:
 
 
 def load_data_time_machine(batch_size, num_steps, use_random_iter=False, max_tokens=-1):
-    """(data_iter, vocab) for The Time Machine, characters, the whole book by default."""
+    """(data_iter, vocab) for The Time Machine, characters, the whole book by default.
+
+    Defined in chapter 2.
+    """
     corpus, vocab = load_corpus_time_machine(max_tokens)
     return SeqDataLoader(corpus, batch_size, num_steps, use_random_iter), vocab
 
 
 def split_corpus(corpus, held_out):
-    """Split a token sequence into a training head and a held-out tail of fraction ``held_out``."""
+    """Split a token sequence into a training head and a held-out tail of fraction ``held_out``.
+
+    Defined in chapter 2.
+    """
     if not 0 < held_out < 1:
         raise ValueError(f'held_out must be a fraction between 0 and 1, got {held_out!r}')
     cut = len(corpus) - int(len(corpus) * held_out)
@@ -176,6 +205,8 @@ def load_data_time_machine_split(batch_size, num_steps, held_out=0.1, use_random
     """(train_iter, held_out_iter, vocab): train on the head of the book, evaluate on its tail.
 
     The held-out iterator reads the tail in a fixed order (sequential, offset 0).
+
+    Defined in chapter 2.
     """
     corpus, vocab = load_corpus_time_machine()
     train, tail = split_corpus(corpus, held_out)
@@ -191,6 +222,8 @@ def load_data_time_machine_val(batch_size, num_steps, held_out=0.1, val_fraction
     The held-out tail is the same as ``load_data_time_machine_split``'s; the last ``val_fraction``
     of the training part before it becomes the validation slice (as ``ngram_yardstick`` carves
     it), and the model trains on the rest. Validation and held-out text are read in order.
+
+    Defined in chapter 13.
     """
     corpus, vocab = load_corpus_time_machine()
     train, tail = split_corpus(corpus, held_out)

@@ -21,6 +21,8 @@ def predict_sample(prefix, num_preds, net, vocab, device, temperature=1.0, top_k
     score is masked out before sampling. The draws come from NumPy's generator (``d2lmini.set_seed``),
     on the logits copied to the host, so a seeded run samples the same text on a CPU and on a GPU
     (as long as the logits agree).
+
+    Defined in chapter 11.
     """
     check_prefix(prefix, num_preds, vocab)
     if (isinstance(temperature, bool) or not isinstance(temperature, numbers.Real)

@@ -48,7 +48,10 @@ def check_dropout(dropout):
 
 
 def get_rnn_params(vocab_size, num_hiddens, device):
-    """Weights (normal, std 0.01) and zero biases of a one-layer RNN with a dense output layer."""
+    """Weights (normal, std 0.01) and zero biases of a one-layer RNN with a dense output layer.
+
+    Defined in chapter 4.
+    """
     num_inputs = num_outputs = vocab_size
 
     def normal(shape):
@@ -66,7 +69,10 @@ def get_rnn_params(vocab_size, num_hiddens, device):
 
 
 def init_rnn_state(batch_size, num_hiddens, device):
-    """The initial hidden state: a tuple holding one (batch_size, num_hiddens) array of zeros."""
+    """The initial hidden state: a tuple holding one (batch_size, num_hiddens) array of zeros.
+
+    Defined in chapter 4.
+    """
     return (np.zeros((batch_size, num_hiddens), ctx=device),)
 
 
@@ -74,6 +80,8 @@ def rnn(inputs, state, params):
     """Run the RNN over inputs of shape (num_steps, batch_size, vocab_size).
 
     Returns outputs (num_steps * batch_size, vocab_size) and the final state (H,).
+
+    Defined in chapter 4.
     """
     W_xh, W_hh, b_h, W_hq, b_q = params
     H, = state
@@ -87,7 +95,10 @@ def rnn(inputs, state, params):
 
 
 class RNNModelScratch:
-    """A recurrent language model built from plain functions: one-hot in, logits out."""
+    """A recurrent language model built from plain functions: one-hot in, logits out.
+
+    Defined in chapter 4.
+    """
     def __init__(self, vocab_size, num_hiddens, device, get_params, init_state, forward_fn):
         self.vocab_size, self.num_hiddens = vocab_size, num_hiddens
         self.params = get_params(vocab_size, num_hiddens, device)
@@ -109,6 +120,8 @@ class RNNModel(nn.Block):
 
     ``dropout`` zeroes that fraction of the recurrent outputs before the dense layer, in training
     only (chapter 13); the default 0 leaves them as they are.
+
+    Defined in chapter 5.
     """
     def __init__(self, rnn_layer, vocab_size, dropout=0.0, **kwargs):
         super().__init__(**kwargs)
@@ -131,21 +144,30 @@ class RNNModel(nn.Block):
 
 
 def normal_param(shape, device):
-    """A weight array drawn from N(0, 0.01^2), with room for its gradient."""
+    """A weight array drawn from N(0, 0.01^2), with room for its gradient.
+
+    Defined in chapter 6.
+    """
     param = np.random.normal(scale=0.01, size=shape, ctx=device)
     param.attach_grad()
     return param
 
 
 def zero_param(shape, device):
-    """A bias array of zeros, with room for its gradient."""
+    """A bias array of zeros, with room for its gradient.
+
+    Defined in chapter 6.
+    """
     param = np.zeros(shape, ctx=device)
     param.attach_grad()
     return param
 
 
 def get_gru_params(vocab_size, num_hiddens, device):
-    """Parameters of a GRU: (W_x*, W_h*, b_*) for the update gate, reset gate and candidate, then W_hq, b_q."""
+    """Parameters of a GRU: (W_x*, W_h*, b_*) for the update gate, reset gate and candidate, then W_hq, b_q.
+
+    Defined in chapter 6.
+    """
     params = []
     for _ in ('update gate Z', 'reset gate R', 'candidate state'):
         params += [normal_param((vocab_size, num_hiddens), device),
@@ -158,6 +180,8 @@ def gru(inputs, state, params):
     """Run a GRU over inputs (num_steps, batch_size, vocab_size); same signature as ``rnn``.
 
     The state is (H,), as for the plain RNN, so ``init_rnn_state`` serves the GRU too.
+
+    Defined in chapter 6.
     """
     W_xz, W_hz, b_z, W_xr, W_hr, b_r, W_xh, W_hh, b_h, W_hq, b_q = params
     H, = state
@@ -174,7 +198,10 @@ def gru(inputs, state, params):
 
 def get_lstm_params(vocab_size, num_hiddens, device):
     """Parameters of an LSTM: (W_x*, W_h*, b_*) for the input, forget and output gates and the candidate cell,
-    then W_hq, b_q."""
+    then W_hq, b_q.
+
+    Defined in chapter 7.
+    """
     params = []
     for _ in ('input gate I', 'forget gate F', 'output gate O', 'candidate cell'):
         params += [normal_param((vocab_size, num_hiddens), device),
@@ -184,13 +211,19 @@ def get_lstm_params(vocab_size, num_hiddens, device):
 
 
 def init_lstm_state(batch_size, num_hiddens, device):
-    """The LSTM's initial state: a pair (H, C) of (batch_size, num_hiddens) zero arrays."""
+    """The LSTM's initial state: a pair (H, C) of (batch_size, num_hiddens) zero arrays.
+
+    Defined in chapter 7.
+    """
     return (np.zeros((batch_size, num_hiddens), ctx=device),
             np.zeros((batch_size, num_hiddens), ctx=device))
 
 
 def lstm(inputs, state, params):
-    """Run an LSTM over inputs (num_steps, batch_size, vocab_size); the state is the pair (H, C)."""
+    """Run an LSTM over inputs (num_steps, batch_size, vocab_size); the state is the pair (H, C).
+
+    Defined in chapter 7.
+    """
     (W_xi, W_hi, b_i, W_xf, W_hf, b_f, W_xo, W_ho, b_o, W_xc, W_hc, b_c, W_hq, b_q) = params
     H, C = state
     hiddens = []
@@ -207,7 +240,10 @@ def lstm(inputs, state, params):
 
 
 def scratch_lstm_from_gluon(net_gluon, device):
-    """A scratch LSTM (chapter 7) holding the weights of an RNNModel around a one-layer rnn.LSTM."""
+    """A scratch LSTM (chapter 7) holding the weights of an RNNModel around a one-layer rnn.LSTM.
+
+    Defined in chapter 12.
+    """
     layer = net_gluon.rnn
     n = layer.l0_h2h_weight.shape[1]  # hidden units; an LSTM stacks 4 blocks of n rows
     more = hasattr(layer, 'l1_i2h_weight') or hasattr(layer, 'r0_i2h_weight')  # a second layer or direction
@@ -231,6 +267,8 @@ class EmbeddingRNNModel(nn.Block):
     """``RNNModel`` with a learned embedding (an nn.Embedding table) in place of the one-hot inputs.
 
     ``dropout`` (chapter 13) applies to the embedded inputs and to the recurrent outputs.
+
+    Defined in chapter 10.
     """
     def __init__(self, rnn_layer, vocab_size, embed_size, dropout=0.0, **kwargs):
         super().__init__(**kwargs)

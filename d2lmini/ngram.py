@@ -17,6 +17,8 @@ def gram_ids(indices, k, base):
 
     The id of (a, b, c) is (a * base + b) * base + c, so id // base is the
     id of its context (a, b) and id % base its last token c.
+
+    Defined in chapter 3.
     """
     ids = onp.zeros(len(indices) - k + 1, dtype=onp.int64)
     for j in range(k):
@@ -25,7 +27,10 @@ def gram_ids(indices, k, base):
 
 
 def find_sorted(keys, table):
-    """Where ``keys`` are in the sorted array ``table``, and which are."""
+    """Where ``keys`` are in the sorted array ``table``, and which are.
+
+    Defined in chapter 3.
+    """
     pos = onp.minimum(onp.searchsorted(table, keys), max(len(table) - 1, 0))
     return pos, table[pos] == keys
 
@@ -40,6 +45,8 @@ class NGramLM:
     distribution over the vocabulary, so no token gets probability zero.
     With ``kneser_ney=True`` the lower orders count, instead of c(hw), the
     distinct tokens seen *before* hw (interpolated Kneser-Ney).
+
+    Defined in chapter 3.
     """
     def __init__(self, vocab, n, discount=0.75, kneser_ney=False):
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
@@ -148,7 +155,10 @@ class NGramLM:
 
 @dataclasses.dataclass
 class NGramYardstick:
-    """Held-out perplexities of the unigram and of the best n-gram model."""
+    """Held-out perplexities of the unigram and of the best n-gram model.
+
+    Defined in chapter 3.
+    """
     n: int
     unigram_ppl: float
     ngram_ppl: float
@@ -167,6 +177,8 @@ def ngram_yardstick(train, held_out, vocab, val=None, orders=range(1, 9),
     ``val_fraction`` of ``train`` (then n is chosen by a model fitted on
     the rest). The held-out text is read once, by the chosen model and by
     the unigram model.
+
+    Defined in chapter 3.
     """
     if val is None:
         fit_part, val = split_corpus(train, val_fraction)

@@ -44,6 +44,8 @@ class Updater:
     'step' and 'cosine' are Gluon's FactorScheduler and CosineScheduler,
     counted in epochs. Call ``start_epoch(epoch)`` (1 for the first)
     before each epoch and ``end_epoch(val_ppl)`` after it.
+
+    Defined in chapter 13.
     """
     def __init__(self, net, lr, optimizer='sgd', weight_decay=0.0,
                  schedule='constant', num_epochs=None, step_epochs=10,

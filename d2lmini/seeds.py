@@ -10,7 +10,10 @@ ENV_MAX_SEEDS = 'D2LMINI_MAX_SEEDS'
 
 @dataclasses.dataclass(frozen=True)
 class SeedRuns:
-    """One number (e.g. a validation perplexity) measured once per seed."""
+    """One number (e.g. a validation perplexity) measured once per seed.
+
+    Defined in chapter 13.
+    """
     seeds: tuple
     values: tuple
 
@@ -38,6 +41,8 @@ def max_seeds(seeds):
 
     The test suite sets the cap (like ``max_epochs``'s) so that notebook
     cells run in seconds; real runs leave it unset.
+
+    Defined in chapter 13.
     """
     seeds, cap = tuple(seeds), os.environ.get(ENV_MAX_SEEDS)
     if not cap:
@@ -53,6 +58,8 @@ def over_seeds(measure, seeds=(0, 1, 2)):
 
     ``measure`` returns a number; the result is a ``SeedRuns`` of them.
     The seeds are cut by ``max_seeds``.
+
+    Defined in chapter 13.
     """
     if not tuple(seeds):
         raise ValueError('over_seeds needs at least one seed, e.g. (0, 1, 2)')

@@ -48,7 +48,10 @@ def output_dir(name):
 
 
 def detach_state(state):
-    """A copy of the state cut from its computation graph (arrays, or tuples/lists of arrays)."""
+    """A copy of the state cut from its computation graph (arrays, or tuples/lists of arrays).
+
+    Defined in chapter 4.
+    """
     if isinstance(state, (tuple, list)):
         return type(state)(detach_state(s) for s in state)
     return state.detach()
@@ -58,6 +61,8 @@ def check_prefix(prefix, num_preds, vocab):
     """Refuse (ValueError) an empty prefix, characters not in the vocabulary, or a bad num_preds.
 
     Unknown characters are refused rather than read as '<unk>', which the model never saw in training.
+
+    Defined in chapter 4.
     """
     if not prefix:
         raise ValueError('prefix is empty: give at least one character to start from, e.g. "time traveller"')
@@ -72,7 +77,10 @@ def check_prefix(prefix, num_preds, vocab):
 
 
 def predict_ch8(prefix, num_preds, net, vocab, device):
-    """Feed ``prefix`` through the net to warm up its state, then append ``num_preds`` greedy characters."""
+    """Feed ``prefix`` through the net to warm up its state, then append ``num_preds`` greedy characters.
+
+    Defined in chapter 4.
+    """
     check_prefix(prefix, num_preds, vocab)
     outputs = vocab[list(prefix)]
     state = net.begin_state(batch_size=1, ctx=device)
@@ -88,6 +96,8 @@ def grad_clipping(net, theta):
     """Rescale the gradients so that their global L2 norm is at most ``theta``; return that norm.
 
     ``net`` is a Gluon block or a scratch model with a ``params`` list.
+
+    Defined in chapter 4.
     """
     if isinstance(net, gluon.Block):
         params = [p.data() for p in net.collect_params().values() if p.grad_req != 'null']
@@ -107,6 +117,8 @@ def train_epoch_ch8(net, train_iter, loss, updater, device, use_random_iter, the
     """Train one epoch, clipping gradients to norm ``theta``; return (perplexity, tokens per second).
 
     If ``grad_norms`` is a list, each step's gradient norm (before clipping) is appended to it.
+
+    Defined in chapter 4.
     """
     state, timer = None, d2l.Timer()
     total_loss, num_tokens = np.zeros(1, ctx=device), 0  # summed on the device, read once at the end
@@ -134,7 +146,10 @@ def train_epoch_ch8(net, train_iter, loss, updater, device, use_random_iter, the
 
 
 def evaluate_ppl(net, data_iter, device):
-    """Perplexity on data read in order, carrying the state from batch to batch; no training."""
+    """Perplexity on data read in order, carrying the state from batch to batch; no training.
+
+    Defined in chapter 4.
+    """
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
     state, total_loss, num_tokens = None, np.zeros(1, ctx=device), 0
     for X, Y in data_iter:
@@ -181,6 +196,8 @@ def train_ch8(net, train_iter, vocab, lr, num_epochs, device,
     'grad_norm' (median norm before clipping), 'val_ppl' (with val_iter),
     'select_ppl' (with select_iter); and 'best_epoch' (with select_iter:
     the epoch of lowest validation perplexity, 1 for the first).
+
+    Defined in chapter 13.
     """
     check_selection(select_iter, patience, keep_best, schedule)
     loss = gluon.loss.SoftmaxCrossEntropyLoss()
@@ -243,7 +260,10 @@ def train_ch8(net, train_iter, vocab, lr, num_epochs, device,
 
 
 def training_report(history, num_epochs, keep_best, patience, yardstick):
-    """The line train_ch8 prints at the end: the perplexities it kept."""
+    """The line train_ch8 prints at the end: the perplexities it kept.
+
+    Defined in chapter 13.
+    """
     ran = len(history['train_ppl'])
     kept = history['best_epoch'] if keep_best else ran
     report = f'perplexity {history["train_ppl"][kept - 1]:.2f}'
@@ -265,7 +285,10 @@ def training_report(history, num_epochs, keep_best, patience, yardstick):
 
 
 def check_selection(select_iter, patience, keep_best, schedule):
-    """Refuse (ValueError) choosing by validation without validation data."""
+    """Refuse (ValueError) choosing by validation without validation data.
+
+    Defined in chapter 13.
+    """
     wanted = [name for name, on in (
         ('keep_best', keep_best), ('patience', patience is not None),
         ("schedule='plateau'", schedule == 'plateau')) if on]
@@ -281,7 +304,10 @@ def check_selection(select_iter, patience, keep_best, schedule):
 
 
 def copy_params(net):
-    """Copies of a model's parameter values (Gluon block or scratch model)."""
+    """Copies of a model's parameter values (Gluon block or scratch model).
+
+    Defined in chapter 13.
+    """
     if isinstance(net, gluon.Block):
         return {name: p.data().copy()
                 for name, p in net.collect_params().items()}
@@ -289,7 +315,10 @@ def copy_params(net):
 
 
 def restore_params(net, values):
-    """Put back the values that ``copy_params`` took."""
+    """Put back the values that ``copy_params`` took.
+
+    Defined in chapter 13.
+    """
     if isinstance(net, gluon.Block):
         for name, p in net.collect_params().items():
             p.set_data(values[name])

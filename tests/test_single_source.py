@@ -4,6 +4,7 @@ import importlib
 import inspect
 import json
 import pkgutil
+import re
 import textwrap
 from pathlib import Path
 
@@ -60,3 +61,26 @@ def test_every_saved_helper_is_exported():
     for notebook in NOTEBOOKS:
         for name, _ in saved_definitions(notebook):
             assert hasattr(d2lmini, name), f'{name} (from {notebook.name}) is not exported by d2lmini/__init__.py'
+
+
+def chapter_number(notebook):
+    return int(notebook.name.split('-')[0])
+
+
+def test_each_saved_helper_names_the_chapter_that_saves_it():
+    """A helper's docstring ends with 'Defined in chapter N.', N being the chapter of its #@save cell,
+    and no helper of the package names a chapter that does not save it (as D2L's 'Defined in')."""
+    saved_in = {name: chapter_number(notebook) for notebook in NOTEBOOKS
+                for name, _ in saved_definitions(notebook)}
+    for name, chapter in saved_in.items():
+        last = (inspect.getdoc(getattr(d2lmini, name)) or '').splitlines()[-1:]
+        assert last == [f'Defined in chapter {chapter}.'], (
+            f'the docstring of {name} should end with "Defined in chapter {chapter}."')
+    for module in MODULES:
+        for name, obj in vars(module).items():
+            if getattr(obj, '__module__', None) != module.__name__ or not inspect.getdoc(obj):
+                continue
+            claims = re.findall(r'Defined in chapter (\d+)\.', inspect.getdoc(obj))
+            assert not claims or saved_in.get(name) == int(claims[-1]), (
+                f'{module.__name__}.{name} says it is defined in chapter {claims[-1]}, '
+                f'but that chapter has no #@save cell for it')

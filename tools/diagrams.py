@@ -168,8 +168,9 @@ BATCH_COLOURS = [(LIGHT, 'black'), (MIDDLE, 'black'), (DARK, 'white')]
 def minibatch_partitioning():
     fig, ax = canvas(10, 7.2, (-0.9, TOY_LENGTH + 0.1), (-15.2, 1.9))
     notes = {
-        'random sampling': 'windows from random places: a row does not continue the same row of '
-                           'the minibatch before,\nso every minibatch starts from a fresh state',
+        'random sampling': 'windows from random places: a row continues the same row of the '
+                           'minibatch before only by luck\n(here minibatch 2 happens to continue '
+                           'minibatch 1), so every minibatch starts from a fresh state',
         'sequential partitioning': 'two long rows, 3-17 and 18-32, read 5 columns at a time: '
                                    'each row continues where it stopped,\nso the state may be '
                                    'carried from one minibatch to the next',
@@ -255,10 +256,10 @@ def ngram_context_backoff():
         ax.text(18.4, y, f'$P(\\,?\\mid$ {context}$)$', ha='left', va='center', fontsize=11)
     ax.text(9.5, 2.8, 'a 4-gram model: the context $h$ is the last $n-1 = 3$ characters',
             ha='center', va='bottom', fontsize=10)
-    ax.text(0, 0.25, 'one step later, the window has moved on by one character',
+    ax.text(0, 0.0, 'one step later, the window has moved on by one character',
             ha='left', va='center', fontsize=10, style='italic')
     # the chain of shorter contexts for the first row's context
-    ax.text(0, -0.8, 'Where a context was seen rarely or never, a shorter one takes over:',
+    ax.text(0, -0.8, 'Where a context was seen rarely or never, the shorter ones fill in:',
             ha='left', va='center', fontsize=11)
     chain = [('\u2423tr', '3 characters'), ('tr', '2 characters'), ('r', '1 character'),
              ('', 'no context'), (None, 'uniform')]
@@ -279,8 +280,8 @@ def ngram_context_backoff():
             r'weight $d\,N(h)/c(h)$;', ha='center', va='center', fontsize=10.5)
     ax.text(10.1, -4.55, 'a context never seen in training ($c(h) = 0$) uses the shorter one '
             'unchanged: it backs off', ha='center', va='center', fontsize=10.5)
-    ax.text(10.1, -5.5, 'Kneser-Ney: the shorter orders count in how many different contexts '
-            'a string occurred, not how often', ha='center', va='center', fontsize=9.5,
+    ax.text(10.1, -5.5, 'Kneser-Ney: shorter orders count the distinct characters seen right '
+            'before a string, not its occurrences', ha='center', va='center', fontsize=9.5,
             color='#444444')
     return fig
 
