@@ -1,6 +1,6 @@
 """Named text corpora: downloaded once, cached, and always SHA-1-verified.
 
-``read_corpus("time_machine")`` returns the text of a corpus.  The file is
+``read_corpus('time_machine')`` returns the text of a corpus.  The file is
 looked up, in this order:
 
 1. ``$D2LMINI_DATA/<filename>`` -- a local, read-only directory (used by CI
@@ -24,8 +24,8 @@ import urllib.error
 import urllib.request
 import warnings
 
-ENV_CACHE = "D2LMINI_CACHE"
-ENV_DATA = "D2LMINI_DATA"
+ENV_CACHE = 'D2LMINI_CACHE'
+ENV_DATA = 'D2LMINI_DATA'
 DOWNLOAD_TIMEOUT = 30  # seconds, per socket operation
 _CHUNK = 1 << 16
 
@@ -38,26 +38,26 @@ class Corpus:
     filename: str
     url: str
     sha1: str
-    description: str = ""
+    description: str = ''
 
 
 CORPORA = {
     c.name: c
     for c in [
         Corpus(
-            "time_machine",
-            "timemachine.txt",
-            "http://d2l-data.s3-accelerate.amazonaws.com/timemachine.txt",
-            "090b5e7e70c295757f55df93cb0a180b9691891a",
-            "H. G. Wells, The Time Machine (public domain), 178,979 bytes.",
+            'time_machine',
+            'timemachine.txt',
+            'http://d2l-data.s3-accelerate.amazonaws.com/timemachine.txt',
+            '090b5e7e70c295757f55df93cb0a180b9691891a',
+            'H. G. Wells, The Time Machine (public domain), 178,979 bytes.',
         ),
         Corpus(
-            "tiny_shakespeare",
-            "tinyshakespeare.txt",
-            "https://raw.githubusercontent.com/karpathy/char-rnn/master/"
-            "data/tinyshakespeare/input.txt",
-            "04486597058d11dcc2c556b1d0433891eb639d2e",
-            "Tiny Shakespeare (char-rnn benchmark), 1,115,394 bytes.",
+            'tiny_shakespeare',
+            'tinyshakespeare.txt',
+            'https://raw.githubusercontent.com/karpathy/char-rnn/master/'
+            'data/tinyshakespeare/input.txt',
+            '04486597058d11dcc2c556b1d0433891eb639d2e',
+            'Tiny Shakespeare (char-rnn benchmark), 1,115,394 bytes.',
         ),
     ]
 }
@@ -83,16 +83,16 @@ def cache_dir():
     env = os.environ.get(ENV_CACHE)
     if env:
         return pathlib.Path(env).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = pathlib.Path(xdg).expanduser() if xdg else pathlib.Path.home() / ".cache"
-    return base / "d2lmini"
+    xdg = os.environ.get('XDG_CACHE_HOME')
+    base = pathlib.Path(xdg).expanduser() if xdg else pathlib.Path.home() / '.cache'
+    return base / 'd2lmini'
 
 
 def sha1sum(path):
     """Return the hex SHA-1 digest of the file at ``path``."""
     h = hashlib.sha1()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(_CHUNK), b""):
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(_CHUNK), b''):
             h.update(chunk)
     return h.hexdigest()
 
@@ -106,20 +106,20 @@ def download(url, dest, sha1, timeout=30):
     """
     dest = pathlib.Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{dest.name}.', suffix='.part', dir=dest.parent)
     try:
         h, got = hashlib.sha1(), 0
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
-            length = resp.headers.get("Content-Length")
-            for chunk in iter(lambda: resp.read(_CHUNK), b""):
+        with os.fdopen(fd, 'wb') as out, urllib.request.urlopen(url, timeout=timeout) as resp:
+            length = resp.headers.get('Content-Length')
+            for chunk in iter(lambda: resp.read(_CHUNK), b''):
                 out.write(chunk)
                 h.update(chunk)
                 got += len(chunk)
         if length is not None and length.isdigit() and got != int(length):
-            raise ConnectionError(f"download interrupted: got {got} of {length} bytes from {url}")
+            raise ConnectionError(f'download interrupted: got {got} of {length} bytes from {url}')
         if h.hexdigest() != sha1:
             raise ValueError(
-                f"SHA-1 mismatch for {url}: expected {sha1}, got {h.hexdigest()}"
+                f'SHA-1 mismatch for {url}: expected {sha1}, got {h.hexdigest()}'
             )
         os.replace(tmp, dest)
     except BaseException:
@@ -135,8 +135,8 @@ def _corpus(name):
     try:
         return CORPORA[name]
     except KeyError:
-        known = ", ".join(sorted(CORPORA))
-        raise KeyError(f"unknown corpus {name!r}; known corpora: {known}") from None
+        known = ', '.join(sorted(CORPORA))
+        raise KeyError(f'unknown corpus {name!r}; known corpora: {known}') from None
 
 
 def corpus_path(name):
@@ -150,8 +150,8 @@ def corpus_path(name):
             actual = sha1sum(local)
             if actual != corpus.sha1:
                 raise ValueError(
-                    f"{local} (from ${ENV_DATA}) has SHA-1 {actual}, expected "
-                    f"{corpus.sha1}; replace it with the right file or remove it"
+                    f'{local} (from ${ENV_DATA}) has SHA-1 {actual}, expected '
+                    f'{corpus.sha1}; replace it with the right file or remove it'
                 )
             return local
     cached = cache_dir() / corpus.filename
@@ -160,8 +160,8 @@ def corpus_path(name):
         if actual == corpus.sha1:
             return cached
         warnings.warn(
-            f"cached {cached} is corrupt (SHA-1 {actual}, expected {corpus.sha1}); "
-            "deleting it and downloading it again",
+            f'cached {cached} is corrupt (SHA-1 {actual}, expected {corpus.sha1}); '
+            'deleting it and downloading it again',
             stacklevel=2,
         )
         cached.unlink()
@@ -169,14 +169,14 @@ def corpus_path(name):
         return download(corpus.url, cached, corpus.sha1, timeout=DOWNLOAD_TIMEOUT)
     except _NETWORK_ERRORS as err:
         raise CorpusUnavailableError(
-            f"could not download corpus {corpus.name!r} ({corpus.filename}) from "
-            f"{corpus.url}: {err}. To work offline, fetch that URL yourself and "
-            f"save it as {cached} (directory {cached.parent}), or put "
-            f"{corpus.filename} in a directory named by the {ENV_DATA} "
-            "environment variable."
+            f'could not download corpus {corpus.name!r} ({corpus.filename}) from '
+            f'{corpus.url}: {err}. To work offline, fetch that URL yourself and '
+            f'save it as {cached} (directory {cached.parent}), or put '
+            f'{corpus.filename} in a directory named by the {ENV_DATA} '
+            'environment variable.'
         ) from err
 
 
 def read_corpus(name):
     """Return the text of corpus ``name`` (decoded as UTF-8)."""
-    return corpus_path(name).read_text(encoding="utf-8")
+    return corpus_path(name).read_text(encoding='utf-8')
