@@ -1,5 +1,6 @@
 """benchmarks/: FLOP counts, tables and files, and tiny real runs of each measuring path."""
 import csv
+import json
 import math
 
 import pytest
@@ -226,3 +227,23 @@ def test_peer_models_exist_only_where_d2l_has_them():
         if not spec.peer:
             with pytest.raises(ValueError, match='d2l 1.0.3'):
                 peer.build_peer(model, 10, num_hiddens=8)
+
+
+def test_nanogpt_split_summary_reads_the_run(tmp_path):
+    """The summary's numbers come from run.json: the kept epoch, nats, bits and the first pass."""
+    from benchmarks import nanogpt_split
+    metrics = [{'train_ppl': 6.0, 'val_ppl': 5.0, 'test_ppl': 4.5, 'lr': 2e-3, 'seconds': 60.0},
+               {'train_ppl': 4.0, 'val_ppl': 4.2, 'test_ppl': 4.3, 'lr': 2e-3, 'seconds': 61.0},
+               {'train_ppl': 3.5, 'val_ppl': 4.4, 'test_ppl': 4.4, 'lr': 1e-3, 'seconds': 59.0}]
+    run = {'metrics': metrics, 'best': {'epoch': 2, 'val_ppl': 4.2}, 'test': {'epoch': 2, 'ppl': 4.3},
+           'stopped_early': True, 'time_budget_reached': True}
+    (tmp_path / 'run.json').write_text(json.dumps(run))
+    result = nanogpt_split.summarise(tmp_path, 2)
+    assert result['best_epoch'] == 2 and result['epochs'] == 3 and result['stopped_by'] == 'time budget'
+    assert result['train_seconds'] == 180.0
+    assert result['heldout_loss_nats'] == round(math.log(4.3), 4)
+    assert result['val_loss_nats'] == round(math.log(4.2), 4)
+    assert result['heldout_bits_per_char'] == round(math.log(4.3) / math.log(2), 4)
+    # log(4.5) = 1.504 > 1.4697, log(4.3) = 1.459 <= 1.4697: first passed after epoch 2, 121 s
+    assert result['first_pass_nanogpt'] == {'epoch': 2, 'seconds': 121.0}
+    assert '| 1.4586 |' in nanogpt_split.table(result) and 'epoch 2, after 2 min' in nanogpt_split.table(result)
