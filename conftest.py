@@ -5,9 +5,7 @@ For every notebook, nbval runs each code cell once and compares its outputs; thi
 two checks that a class relies on:
 
 - "Run All" again: every code cell is run a second time, in order, in the same kernel, and must
-  not fail (outputs are not compared on this pass; cells tagged raises-exception must raise again).
-  Cells tagged nbval-ignore-output (training runs, timings: the slow ones, and those whose output
-  varies) ran once already and are not repeated; the cells after them still run on their results;
+  not fail (outputs are not compared on this pass; cells tagged raises-exception must raise again);
 - the notebook wrote no file outside its own output folder (``_output/``) and d2lmini's cache:
   the repository tree and the kernels' temporary directory are compared before and after.
 """
@@ -92,8 +90,6 @@ def pytest_collection_modifyitems(session, config, items):
         if 'image/svg+xml' not in parent.skip_compare:
             parent.skip_compare += ('image/svg+xml',)
         for cell in group:
-            if 'nbval-ignore-output' in cell.cell.metadata.get('tags', []):
-                continue  # a training run or a timing: once is enough (see the module docstring)
             again = type(cell).from_parent(parent, name=f'{cell.name} (run all again)',
                                            cell_num=cell.cell_num, cell=cell.cell,
                                            options=copy.copy(cell.options))
