@@ -14,7 +14,11 @@ The numbers drawn in the figure of chapter 2 are those of the chapter's toy exam
 outputs): the tokens 0, ..., 34, batch_size=2, num_steps=5, and the offset 3 that both iterators
 drew after ``d2lmini.set_seed(0)``. The split of chapter 13 is that of ``d2lmini.split_corpus``
 applied twice (held-out tail 10%, validation slice 10% of the training part); its character
-counts are those that chapter 3 prints for The Time Machine.
+counts are those that chapter 3 prints for The Time Machine. The shapes of chapter 5 are those of
+``d2lmini.RNNModel`` around ``rnn.RNN(256)`` on a training minibatch (32 sequences of 35 characters,
+28 tokens); the loop of chapter 11 is that of ``predict_ch8`` and ``predict_sample``. The text of
+chapter 12 is its made-up example, with two of its features computed by the chapter's rules; the
+unit drawn under them is imagined, not one of a trained model.
 """
 import argparse
 from pathlib import Path
@@ -340,6 +344,65 @@ def rnn_unrolled():
 
 
 # ----------------------------------------------------------------------------------------------
+# Chapter 5: RNNModel around Gluon's rnn.RNN, with the shapes of a training minibatch
+
+HIDDEN = '#a6cde3'  # the recurrent layer's outputs: between STATE and MIDDLE
+
+
+@figure('rnn-model-shapes')
+def rnn_model_shapes():
+    fig, ax = canvas(10, 4.4, (-0.4, 20.6), (-0.4, 8.3))
+    y_x, y_h, y_y = 1.0, 2.75, 4.6
+    ax.text(-0.2, 7.75, 'RNNModel.forward on a training minibatch: batch 32, steps 35',
+            ha='left', va='center', fontsize=11, weight='bold')
+    # the token indices, one-hot encoded and transposed: time-major
+    box(ax, 1.2, y_x, 2.8, 1.5, 'inputs\n32 × 35\n(batch, steps)', fc='white', fontsize=10,
+        rounded=False)
+    arrow(ax, (2.65, y_x), (4.85, y_x))
+    ax.text(3.75, y_x + 0.2, 'one-hot\nof inputs.T', ha='center', va='bottom', fontsize=9.5)
+    # the recurrent layer, unrolled: one fused operator over the 35 steps
+    box(ax, 8.45, 1.85, 7.0, 2.5, '', fc='none', ec=GREY, lw=1.0, zorder=0)
+    ax.text(8.45, 0.25, 'self.rnn: one fused operator over all 35 steps', ha='center',
+            va='center', fontsize=9.5, color=GREY)
+    xs = [(5.9, '1'), (7.6, '2'), (9.3, None), (11.0, '35')]
+    for x, t in xs:
+        if t is None:
+            for y in (y_x, y_h):
+                ax.text(x, y, r'$\cdots$', ha='center', va='center', fontsize=13)
+            continue
+        box(ax, x, y_x, 1.25, 0.7, rf'$\mathbf{{X}}_{{{t}}}$', fc=STATE, fontsize=11,
+            rounded=False)
+        box(ax, x, y_h, 1.25, 0.7, rf'$\mathbf{{H}}_{{{t}}}$', fc=MIDDLE, fontsize=11)
+        arrow(ax, (x, y_x + 0.37), (x, y_h - 0.37))
+        arrow(ax, (x, y_h + 0.37), (x, y_y - 0.42))
+    for (xa, _), (xb, _) in zip(xs, xs[1:]):
+        arrow(ax, (xa + 0.65 if xa != 9.3 else xa + 0.4, y_h),
+              (xb - 0.65 if xb != 9.3 else xb - 0.4, y_h), color=RED, lw=1.6)
+    ax.text(12.05, y_x, 'X: 35 × 32 × 28\n(steps, batch, vocab)', ha='left', va='center',
+            fontsize=9.5)
+    # the state: in from the left, the last one returned
+    arrow(ax, (2.9, y_h), (5.25, y_h), color=RED, lw=1.6)
+    ax.text(2.8, y_h, 'state\n[(1, 32, 256)]', ha='right', va='center', fontsize=9.5, color=RED)
+    arrow(ax, (11.65, y_h), (13.9, y_h), color=RED, lw=1.6)
+    ax.text(14.0, y_h, 'new state [(1, 32, 256)]\n' r'$= \mathbf{H}_{35}$, returned',
+            ha='left', va='center', fontsize=9.5, color=RED)
+    # all the hidden states, stacked, then one dense layer for every position at once
+    box(ax, 8.45, y_y, 8.2, 0.8, 'Y: 35 × 32 × 256  (steps, batch, hiddens)', fc=HIDDEN,
+        fontsize=10, rounded=False)
+    arrow(ax, (12.55, y_y), (14.55, y_y))
+    ax.text(13.55, y_y + 0.15, 'reshape', ha='center', va='bottom', fontsize=9.5)
+    box(ax, 17.5, y_y, 5.6, 1.1, '1120 × 256\n(steps · batch, hiddens)', fc=HIDDEN,
+        fontsize=10, rounded=False)
+    arrow(ax, (17.5, y_y + 0.57), (17.5, 6.1))
+    ax.text(17.65, 5.6, 'Dense(28)', ha='left', va='center', fontsize=9.5)
+    box(ax, 17.5, 6.7, 5.6, 1.1, 'output: 1120 × 28 scores\n(steps · batch, vocab)', fc=LIGHT,
+        fontsize=10, rounded=False)
+    ax.text(14.4, 6.7, 'rows: step 1 of the 32\nsequences, then step 2, ...', ha='right',
+            va='center', fontsize=9.5)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
 # Chapters 6 and 7: the GRU and the LSTM cell
 
 
@@ -348,6 +411,16 @@ def gate_box(ax, x, y, name, activation, weights, fc):
     ax.text(x, y + 0.33, name, ha='center', va='center', fontsize=9.5)
     ax.text(x, y - 0.02, activation, ha='center', va='center', fontsize=12)
     ax.text(x, y - 0.38, weights, ha='center', va='center', fontsize=8.5)
+
+
+def layers(ax, y, specs):
+    """The layers of a gated cell in a row: specs are (x, name, subscript of its weights); the
+    'candidate' is a tanh layer, every other one a sigmoid gate."""
+    for x, name, sub in specs:
+        candidate = name == 'candidate'
+        gate_box(ax, x, y, name, r'$\tanh$' if candidate else r'$\sigma$',
+                 rf'$\mathbf{{W}}_{{x{sub}}}, \mathbf{{W}}_{{h{sub}}}, \mathbf{{b}}_{sub}$',
+                 TANH if candidate else GATE)
 
 
 def legend(ax, x, y, ops):
@@ -387,12 +460,7 @@ def gru_cell():
         arrow(ax, (gx, x_bus), (gx, gate_y - 0.63))
     arrow(ax, (cx, x_bus), (cx, gate_y - 0.63))
     # the three layers
-    gate_box(ax, zx, gate_y, 'update gate', r'$\sigma$',
-             r'$\mathbf{W}_{xz}, \mathbf{W}_{hz}, \mathbf{b}_z$', GATE)
-    gate_box(ax, rx, gate_y, 'reset gate', r'$\sigma$',
-             r'$\mathbf{W}_{xr}, \mathbf{W}_{hr}, \mathbf{b}_r$', GATE)
-    gate_box(ax, cx, gate_y, 'candidate', r'$\tanh$',
-             r'$\mathbf{W}_{xh}, \mathbf{W}_{hh}, \mathbf{b}_h$', TANH)
+    layers(ax, gate_y, [(zx, 'update gate', 'z'), (rx, 'reset gate', 'r'), (cx, 'candidate', 'h')])
     # reset gate: R_t * H_{t-1} into the candidate
     line(ax, [(rx, gate_y + 0.63), (rx, mr[1]), (mr[0] - 0.28, mr[1])])
     ax.text(rx - 0.1, 4.75, r'$\mathbf{R}_t$', ha='right', va='center', fontsize=12)
@@ -445,14 +513,8 @@ def lstm_cell():
             if gx != ox:  # the last layer is where the two lines end
                 dot(ax, gx + dx, y)
             arrow(ax, (gx + dx, y), (gx + dx, gate_y - 0.63))
-    gate_box(ax, fx, gate_y, 'forget gate', r'$\sigma$',
-             r'$\mathbf{W}_{xf}, \mathbf{W}_{hf}, \mathbf{b}_f$', GATE)
-    gate_box(ax, ix, gate_y, 'input gate', r'$\sigma$',
-             r'$\mathbf{W}_{xi}, \mathbf{W}_{hi}, \mathbf{b}_i$', GATE)
-    gate_box(ax, cx, gate_y, 'candidate', r'$\tanh$',
-             r'$\mathbf{W}_{xc}, \mathbf{W}_{hc}, \mathbf{b}_c$', TANH)
-    gate_box(ax, ox, gate_y, 'output gate', r'$\sigma$',
-             r'$\mathbf{W}_{xo}, \mathbf{W}_{ho}, \mathbf{b}_o$', GATE)
+    layers(ax, gate_y, [(fx, 'forget gate', 'f'), (ix, 'input gate', 'i'), (cx, 'candidate', 'c'),
+                        (ox, 'output gate', 'o')])
     # forget gate onto the cell line
     arrow(ax, (fx, gate_y + 0.63), (mf[0], mf[1] - 0.28))
     ax.text(fx - 0.1, 5.0, r'$\mathbf{F}_t$', ha='right', va='center', fontsize=12)
@@ -649,6 +711,149 @@ def embedding_lookup():
     ax.text(right - 0.4, y_vec - 1.05, 'as a product: $2Vh$ FLOPs per token,\n'
             'almost all of them multiplications by 0;\nas a lookup (nn.Embedding): none',
             ha='left', va='top', fontsize=9.5, linespacing=1.4)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# Chapter 11: the generation loop of predict_ch8 and predict_sample
+
+
+@figure('decoding-loop')
+def decoding_loop():
+    fig, ax = canvas(10, 4.9, (-1.3, 22.6), (-1.5, 8.2))
+    y_in, y_net, y_choose, y_out = 0, 1.8, 4.4, 6.2
+    # warm-up: the prefix but its last character, in one call; its scores are thrown away
+    wx = 2.4
+    ax.text(wx, 7.5, 'warm-up: state only', ha='center', va='center', fontsize=11,
+            weight='bold')
+    box(ax, wx, y_in, 4.2, 0.8, 'time travelle', fc=STATE, fontsize=11)
+    ax.text(wx, y_in - 0.8, 'prefix[:-1]: 1 × 13 indices', ha='center', va='center',
+            fontsize=9.5)
+    box(ax, wx, y_net, 4.2, 0.9, 'net, 13 steps', fc=MIDDLE, fontsize=11)
+    arrow(ax, (wx, y_in + 0.42), (wx, y_net - 0.47))
+    arrow(ax, (wx, y_net + 0.47), (wx, 3.35), color=GREY, ls=(0, (3, 2)))
+    ax.text(wx, 3.7, 'scores ignored', ha='center', va='center', fontsize=10, color=GREY)
+    box(ax, -0.6, y_net, 0.9, 0.7, '0', fc='white', fontsize=11)
+    ax.text(-0.6, y_net - 0.75, 'begin\nstate', ha='center', va='top', fontsize=9, color=GREY)
+    arrow(ax, (-0.13, y_net), (wx - 2.12, y_net), color=RED, lw=1.6)
+    # generation: feed the last character, score, choose, append, feed it back
+    xs, dx = [7.2, 10.4, 13.6], 3.2
+    ax.text(xs[1], 7.5, 'generation: one character per step', ha='center', va='center',
+            fontsize=11, weight='bold')
+    arrow(ax, (wx + 2.12, y_net), (xs[0] - 0.82, y_net), color=RED, lw=1.6)
+    ax.text((wx + 2.1 + xs[0] - 0.8) / 2, y_net + 0.15, 'state', ha='center', va='bottom',
+            fontsize=10, color=RED)
+    for i, x in enumerate(xs):
+        if i == 0:
+            box(ax, x, y_in, 0.9, 0.8, 'r', fc=STATE, fontsize=12)
+            ax.text(x, y_in - 0.8, 'prefix[-1]', ha='center', va='center', fontsize=9.5)
+        else:
+            box(ax, x, y_in, 0.9, 0.8, f'$c_{i}$', fc=LIGHT, fontsize=12)
+        box(ax, x, y_net, 1.6, 0.9, 'net', fc=MIDDLE, fontsize=11)
+        arrow(ax, (x, y_in + 0.42), (x, y_net - 0.47))
+        arrow(ax, (x, y_net + 0.47), (x, y_choose - 0.42))
+        ax.text(x + 0.12, (y_net + y_choose) / 2, r'$\mathbf{o}$', ha='left', va='center',
+                fontsize=12)
+        box(ax, x, y_choose, 1.8, 0.8, 'choose', fc=GATE, fontsize=11)
+        arrow(ax, (x, y_choose + 0.42), (x, y_out - 0.42))
+        box(ax, x, y_out, 0.9, 0.8, f'$c_{i + 1}$', fc=LIGHT, fontsize=12)
+        # the new state on to the next step, the new character appended and fed back
+        right = x + dx - 0.82 if i < 2 else x + 2.0
+        arrow(ax, (x + 0.82, y_net), (right, y_net), color=RED, lw=1.6)
+        back = x + 1.55
+        if i < 2:
+            path_arrow(ax, [(x + 0.47, y_out), (back, y_out), (back, y_in),
+                            (x + dx - 0.47, y_in)])
+        else:
+            path_arrow(ax, [(x + 0.47, y_out), (back, y_out), (back, y_in), (x + 2.0, y_in)])
+    ax.text(xs[0] + 1.72, (y_choose + y_out) / 2 - 1.1, 'appended, fed back', ha='left',
+            va='center', fontsize=9.5, rotation=90)
+    for y in (y_in, y_net):
+        ax.text(xs[2] + 2.35, y, r'$\cdots$', ha='center', va='center', fontsize=14)
+    # what 'choose' is: greedy (predict_ch8) or sampling (predict_sample)
+    px = 19.55
+    box(ax, px, 7.3, 1.8, 0.8, 'choose', fc=GATE, fontsize=11)
+    ax.text(px, 6.55, r'from the 28 scores $\mathbf{o}$:', ha='center', va='center',
+            fontsize=10)
+    box(ax, px, 5.1, 5.8, 1.5, '', fc='white')
+    ax.text(px, 5.45, 'greedy (predict_ch8)', ha='center', va='center', fontsize=10.5,
+            weight='bold')
+    ax.text(px, 4.8, r'$c = \mathrm{argmax}_j\ o_j$', ha='center', va='center', fontsize=12)
+    ax.text(px, 3.95, 'or', ha='center', va='center', fontsize=10, color=GREY)
+    box(ax, px, 1.55, 5.8, 4.3, '', fc='white')
+    ax.text(px, 3.25, 'sampling (predict_sample)', ha='center', va='center', fontsize=10.5,
+            weight='bold')
+    steps = [r'$o_0 = -\infty$: <unk> never drawn',
+             r'top_k: keep the $k$ largest $o_j$',
+             r'$\mathbf{p} = \mathrm{softmax}(\mathbf{o}\,/\,T)$',
+             r'draw $c$ from $\mathbf{p}$ (NumPy)']
+    for k, text in enumerate(steps):
+        ax.text(px - 2.6, 2.45 - k * 0.82, f'{k + 1}. {text}', ha='left', va='center',
+                fontsize=10.5)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# Chapter 12: a unit's activation read against features of the text
+
+
+def pearson(xs, ys):
+    """The Pearson correlation of two equally long lists of numbers."""
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys))
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    return sxy / (sxx * syy) ** 0.5
+
+
+@figure('unit-features')
+def unit_features():
+    text = "He said.\n'Don't go!'"  # the chapter's made-up example
+    # two of the chapter's features, by its rules (text_features)
+    space = [1 if char == ' ' else 0 for char in text]
+    word = []
+    for char in text:
+        word.append(word[-1] + 1 if char.isalpha() and word else int(char.isalpha()))
+    # an imagined unit that follows the position in the word: low on gaps and first letters,
+    # warming over the next ones, high from the fourth letter on
+    unit = [{0: -0.7, 1: -0.5, 2: 0.1, 3: 0.5}.get(k, 0.7) for k in word]
+    colours = matplotlib.colormaps['RdBu_r']
+    fig, ax = canvas(10, 4.6, (-5.4, 20.6), (-3.4, 4.6))
+    cell = 0.85
+    rows = [('text', 4.0), ('feature: space', 3.0), ('feature: word position', 2.0),
+            (r'an imagined unit: $\tanh(c_t)$', 0.9)]
+    for label, y in rows:
+        ax.text(-0.35, y, label, ha='right', va='center', fontsize=10.5)
+    for i, char in enumerate(text):
+        x = 0.45 + i * cell
+        shown = {' ': '\u2423', '\n': '\u21b5'}.get(char, char)
+        box(ax, x, 4.0, cell * 0.95, 0.8, shown, fc=STATE, fontsize=12, lw=0.8, rounded=False)
+        for values, y in ((space, 3.0), (word, 2.0)):
+            box(ax, x, y, cell * 0.95, 0.8, str(values[i]), fc='white', fontsize=10.5, lw=0.8,
+                rounded=False)
+        box(ax, x, 0.9, cell * 0.95, 1.0, '', fc=colours(0.5 + 0.4 * unit[i]), lw=0.8,
+            rounded=False)
+    right = 0.45 + len(text) * cell
+    for values, y in ((space, 3.0), (word, 2.0)):
+        r = f'{pearson(unit, values):+.2f}'.replace('-', '\u2212')
+        ax.text(right, y, f'$r$ = {r}', ha='left', va='center', fontsize=11, color=RED)
+    ax.text(right, 0.9, 'blue: $-1$\nred: $+1$', ha='left', va='center', fontsize=9.5)
+    ax.text(right + 1.5, 4.0, 'with the unit:', ha='center', va='center', fontsize=10,
+            color=RED)
+    # from one correlation to a finding
+    ax.text(7.6, -0.55, 'the same for every unit and every feature, over the held-out text: '
+            '256 × 7 correlations', ha='center', va='center', fontsize=10.5)
+    steps = ['pick: for each feature, the unit\nwith the largest $|r|$ on one half\n'
+             '(rows 0, 2, 4, 6)',
+             'check: its $r$ on the other half\n(rows 1, 3, 5, 7), which played\n'
+             'no part in the choice',
+             'compare: chance level, the 99th\npercentile of its $|r|$ with 100\n'
+             'shifted copies of the feature']
+    for k, text_k in enumerate(steps):
+        x = -1.35 + k * 8.9
+        box(ax, x, -2.35, 7.9, 1.9, text_k, fc='white', fontsize=10)
+        if k:
+            arrow(ax, (x - 8.9 + 3.95, -2.35), (x - 3.95, -2.35))
     return fig
 
 
