@@ -12,6 +12,8 @@
 #                   a smoke run: make benchmarks BENCH_ARGS=--quick; all options: python -m benchmarks --help)
 #   make platform-check  do the pinned requirements (and .binder's) resolve to wheels for Python 3.11 on
 #                   linux x86_64, linux aarch64 and macOS x86_64? (needs the package index, ~20 s)
+#   make binder-check  replay Binder's build of .binder/ in a fresh environment and run a chapter
+#                   in it (needs the package index; ~10 min, ~1.3 GB in _build/binder-check)
 #   make gpu-check  on an NVIDIA GPU box: unit tests, nbval of every notebook and a short GPU benchmark
 #                   with a CUDA build of MXNet, in under 10 minutes; report in _build/gpu-check/report.md
 #
@@ -54,7 +56,7 @@ TEST_WORKERS ?= 2
 # make gpu-check uses the CUDA build given by MXNET, or mxnet-cu117 (the newest CUDA 11 build of 1.9.1).
 GPU_MXNET := $(if $(filter mxnet,$(MXNET)),mxnet-cu117,$(MXNET))
 
-.PHONY: venv git-nbdiff book diagrams test browser-test system-deps browser-deps notebooks benchmarks platform-check gpu-check clean FORCE
+.PHONY: venv git-nbdiff book diagrams test browser-test system-deps browser-deps notebooks benchmarks platform-check binder-check gpu-check clean FORCE
 
 venv: $(VENV)/.installed
 
@@ -86,7 +88,8 @@ book: venv
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The book is in _build/html: open $(CURDIR)/_build/html/index.html"
 
-# nbval cuts training to D2LMINI_MAX_EPOCHS epochs (set in conftest.py, default 1); every cell still runs.
+# nbval cuts training to D2LMINI_MAX_EPOCHS epochs of at most D2LMINI_MAX_BATCHES minibatches (conftest.py:
+# 1 and 10); every cell still runs.
 # The browser checks need the built book, so they are left out of the first run and come last.
 # Three runs, so that each prints its own wall time: unit tests, notebooks, rendered pages.
 # TEST_WORKERS processes (pytest-xdist) share the work; a notebook stays in one process (loadfile).
@@ -116,6 +119,10 @@ benchmarks: venv
 
 platform-check: venv
 	$(BIN)/python tools/check_platforms.py $(PLATFORM_ARGS)
+
+# The corpora come from D2LMINI_DATA (exported above) when ../shared/data is there, else the network.
+binder-check:
+	tools/check_binder.sh $(CURDIR)/_build/binder-check $(or $(PYTHON),python3.11)
 
 gpu-check:
 	$(MAKE) venv MXNET=$(GPU_MXNET)

@@ -22,6 +22,9 @@ ROOT = Path(__file__).resolve().parent
 os.environ.setdefault('D2LMINI_MAX_EPOCHS', '1')
 # ... and measurements repeated over seeds to one seed (see d2lmini.max_seeds).
 os.environ.setdefault('D2LMINI_MAX_SEEDS', '1')
+# Under nbval (not the unit tests, which count minibatches), each pass over a SeqDataLoader
+# stops after this many minibatches (see d2lmini.data.max_batches); set in pytest_configure.
+NBVAL_MAX_BATCHES = '10'
 # The corpora come from $D2LMINI_DATA when it is set (make sets it to the checked copies in
 # ../shared/data when they are there, as in CI), otherwise from d2lmini's download cache.
 
@@ -97,6 +100,12 @@ def pytest_collection_modifyitems(session, config, items):
             result.append(again)
         result.append(NoStrayFiles.from_parent(parent, name='no files outside _output'))
     items[:] = result
+
+
+def pytest_configure(config):
+    """The kernels that nbval starts inherit the batch cap; the unit tests run without it."""
+    if getattr(config.option, 'nbval', False):
+        os.environ.setdefault('D2LMINI_MAX_BATCHES', NBVAL_MAX_BATCHES)
 
 
 def pytest_sessionfinish(session, exitstatus):

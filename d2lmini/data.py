@@ -7,6 +7,8 @@ validation and test text (``corpus_splits``, ``load_data_corpus``, ``load_data_s
 serve chapter 12 and the Shakespeare homework.
 """
 import collections
+import itertools
+import os
 import random
 import re
 
@@ -14,9 +16,31 @@ from mxnet import np
 
 from . import corpora
 
+ENV_MAX_BATCHES = 'D2LMINI_MAX_BATCHES'
+
+
+def env_cap(name):
+    """The positive integer in environment variable ``name``, or None if it is unset or empty.
+
+    The notebook checks set such caps on a run's length (``max_epochs``, ``max_seeds``,
+    ``max_batches``) so that every cell runs in seconds; real runs leave them unset.
+    """
+    cap = os.environ.get(name)
+    if not cap:
+        return None
+    if not cap.isdigit() or int(cap) < 1:
+        raise ValueError(f'{name} must be a positive integer, got {cap!r}; unset it for full runs')
+    return int(cap)
+
+
+def max_batches():
+    """The cap on minibatches per pass over a ``SeqDataLoader`` ($D2LMINI_MAX_BATCHES), or None."""
+    return env_cap(ENV_MAX_BATCHES)
+
 
 def clean_text(text, letters_only=True):
-    """D2L's text preprocessing (lower-case letters and single spaces), or the text as it is.
+    """D2L's text preprocessing (lower-case letters and single spaces), or the
+    text as it is.
 
     Defined in chapter 2.
     """
@@ -26,7 +50,8 @@ def clean_text(text, letters_only=True):
 
 
 def read_time_machine():
-    """The Time Machine as a list of non-empty lines of lower-case letters and single spaces.
+    """The Time Machine as a list of non-empty lines of lower-case letters and
+    single spaces.
 
     Defined in chapter 2.
     """
@@ -36,7 +61,8 @@ def read_time_machine():
 
 
 def tokenize(lines, token='char'):
-    """Split each line into tokens: a list (one per line) of lists of characters or words.
+    """Split each line into tokens: a list (one per line) of lists of
+    characters or words.
 
     Defined in chapter 2.
     """
@@ -54,20 +80,26 @@ class Vocab:
     """
     def __init__(self, tokens=None, min_freq=0, reserved_tokens=None):
         tokens = tokens or []
-        if tokens and isinstance(tokens[0], list):  # a list of lines: flatten it
+        # A list of lines: flatten it
+        if tokens and isinstance(tokens[0], list):
             tokens = [token for line in tokens for token in line]
         counter = collections.Counter(tokens)
-        self.token_freqs = sorted(counter.items(), key=lambda x: x[1], reverse=True)
+        self.token_freqs = sorted(counter.items(), key=lambda x: x[1],
+                                  reverse=True)
         self.idx_to_token = ['<unk>'] + list(reserved_tokens or [])
         self.idx_to_token += [token for token, freq in self.token_freqs
-                              if freq >= min_freq and token not in self.idx_to_token]
-        self.token_to_idx = {token: idx for idx, token in enumerate(self.idx_to_token)}
+                              if freq >= min_freq
+                              and token not in self.idx_to_token]
+        self.token_to_idx = {token: idx
+                             for idx, token in enumerate(self.idx_to_token)}
 
     def __len__(self):
         return len(self.idx_to_token)
 
     def __getitem__(self, tokens):
-        """Index of one token (unknown tokens give 0, '<unk>'), or a list of indices."""
+        """Index of one token (unknown tokens give 0, '<unk>'), or a list of
+        indices.
+        """
         if isinstance(tokens, (list, tuple)):
             return [self[token] for token in tokens]
         return self.token_to_idx.get(tokens, self.unk)
@@ -84,14 +116,17 @@ class Vocab:
 
 
 def load_corpus_time_machine(max_tokens=-1):
-    """Token indices of The Time Machine (characters; lines joined by a space) and its vocabulary.
+    """Token indices of The Time Machine (characters; lines joined by a space)
+    and its vocabulary.
 
-    ``max_tokens=-1`` keeps the whole book; a positive number keeps only the first tokens.
+    ``max_tokens=-1`` keeps the whole book; a positive number keeps only the
+    first tokens.
 
     Defined in chapter 2.
     """
     if max_tokens != -1 and (not isinstance(max_tokens, int) or max_tokens < 1):
-        raise ValueError(f'max_tokens must be -1 (the whole book) or a positive int, got {max_tokens!r}')
+        raise ValueError('max_tokens must be -1 (the whole book) or a '
+                         f'positive int, got {max_tokens!r}')
     tokens = list(' '.join(read_time_machine()))
     vocab = Vocab(tokens)
     corpus = vocab[tokens]
@@ -101,9 +136,11 @@ def load_corpus_time_machine(max_tokens=-1):
 
 
 def check_batch_shape(num_tokens, batch_size, num_steps, use_random_iter):
-    """Raise a clear ValueError unless batch_size and num_steps are positive ints the corpus can fill.
+    """Raise a clear ValueError unless batch_size and num_steps are positive
+    ints the corpus can fill.
 
-    The counts allow for the worst random offset of ``seq_data_iter_random``/``_sequential``.
+    The counts allow for the worst random offset of
+    ``seq_data_iter_random``/``_sequential``.
 
     Defined in chapter 2.
     """
@@ -116,20 +153,24 @@ def check_batch_shape(num_tokens, batch_size, num_steps, use_random_iter):
         needed = batch_size * num_steps + num_steps + 1
     if num_tokens < needed:
         raise ValueError(
-            f'a corpus of {num_tokens} tokens cannot fill one minibatch of batch_size={batch_size} '
-            f'x num_steps={num_steps}: it needs at least {needed} tokens. '
+            f'a corpus of {num_tokens} tokens cannot fill one minibatch of '
+            f'batch_size={batch_size} x num_steps={num_steps}: '
+            f'it needs at least {needed} tokens. '
             'Use a smaller batch_size or num_steps, or more text.')
 
 
 def seq_data_iter_random(corpus, batch_size, num_steps):
-    """Minibatches of subsequences taken from random places; neighbouring batches are unrelated.
+    """Minibatches of subsequences taken from random places; neighbouring
+    batches are unrelated.
 
-    Yields (X, Y), both of shape (batch_size, num_steps); Y is X shifted by one token.
+    Yields (X, Y), both of shape (batch_size, num_steps); Y is X shifted by
+    one token.
 
     Defined in chapter 2.
     """
     check_batch_shape(len(corpus), batch_size, num_steps, use_random_iter=True)
-    # Start at a random offset so that every epoch cuts the text at different places
+    # Start at a random offset so that every epoch cuts the text at
+    # different places
     corpus = corpus[random.randint(0, num_steps - 1):]
     # Subtract 1: the labels of the last subsequence need one more token
     num_subseqs = (len(corpus) - 1) // num_steps
@@ -144,10 +185,12 @@ def seq_data_iter_random(corpus, batch_size, num_steps):
 
 
 def seq_data_iter_sequential(corpus, batch_size, num_steps, offset=None):
-    """Minibatches in which row i of one batch continues where row i of the previous batch ended.
+    """Minibatches in which row i of one batch continues where row i of the
+    previous batch ended.
 
-    Yields (X, Y), both of shape (batch_size, num_steps). ``offset`` is where reading starts
-    (default: random in [0, num_steps]; use 0 for a fixed order, e.g. when evaluating).
+    Yields (X, Y), both of shape (batch_size, num_steps). ``offset`` is where
+    reading starts (default: random in [0, num_steps]; use 0 for a fixed
+    order, e.g. when evaluating).
 
     Defined in chapter 2.
     """
@@ -155,20 +198,25 @@ def seq_data_iter_sequential(corpus, batch_size, num_steps, offset=None):
     if offset is None:
         offset = random.randint(0, num_steps)
     num_tokens = ((len(corpus) - offset - 1) // batch_size) * batch_size
-    Xs = np.array(corpus[offset:offset + num_tokens], dtype='int32').reshape(batch_size, -1)
-    Ys = np.array(corpus[offset + 1:offset + 1 + num_tokens], dtype='int32').reshape(batch_size, -1)
+    Xs = np.array(corpus[offset:offset + num_tokens],
+                  dtype='int32').reshape(batch_size, -1)
+    Ys = np.array(corpus[offset + 1:offset + 1 + num_tokens],
+                  dtype='int32').reshape(batch_size, -1)
     num_batches = Xs.shape[1] // num_steps
     for i in range(0, num_steps * num_batches, num_steps):
         yield Xs[:, i:i + num_steps], Ys[:, i:i + num_steps]
 
 
 class SeqDataLoader:
-    """An iterable over minibatches of one token sequence, ``corpus``; each pass is one epoch.
+    """An iterable over minibatches of one token sequence, ``corpus``; each
+    pass is one epoch.
 
     Defined in chapter 2.
     """
-    def __init__(self, corpus, batch_size, num_steps, use_random_iter=False, offset=None):
-        check_batch_shape(len(corpus), batch_size, num_steps, use_random_iter)  # fail now, not mid-epoch
+    def __init__(self, corpus, batch_size, num_steps, use_random_iter=False,
+                 offset=None):
+        # Fail now, not in the middle of an epoch
+        check_batch_shape(len(corpus), batch_size, num_steps, use_random_iter)
         self.corpus = corpus
         if use_random_iter:
             self.data_iter_fn = seq_data_iter_random
@@ -178,11 +226,14 @@ class SeqDataLoader:
             self.args = (corpus, batch_size, num_steps, offset)
 
     def __iter__(self):
-        return self.data_iter_fn(*self.args)
+        # max_batches() is None (no cap) except under the notebook checks
+        return itertools.islice(self.data_iter_fn(*self.args), max_batches())
 
 
-def load_data_time_machine(batch_size, num_steps, use_random_iter=False, max_tokens=-1):
-    """(data_iter, vocab) for The Time Machine, characters, the whole book by default.
+def load_data_time_machine(batch_size, num_steps, use_random_iter=False,
+                           max_tokens=-1):
+    """(data_iter, vocab) for The Time Machine, characters, the whole book by
+    default.
 
     Defined in chapter 2.
     """
@@ -191,20 +242,25 @@ def load_data_time_machine(batch_size, num_steps, use_random_iter=False, max_tok
 
 
 def split_corpus(corpus, held_out):
-    """Split a token sequence into a training head and a held-out tail of fraction ``held_out``.
+    """Split a token sequence into a training head and a held-out tail of
+    fraction ``held_out``.
 
     Defined in chapter 2.
     """
     if not 0 < held_out < 1:
-        raise ValueError(f'held_out must be a fraction between 0 and 1, got {held_out!r}')
+        raise ValueError('held_out must be a fraction between 0 and 1, '
+                         f'got {held_out!r}')
     cut = len(corpus) - int(len(corpus) * held_out)
     return corpus[:cut], corpus[cut:]
 
 
-def load_data_time_machine_split(batch_size, num_steps, held_out=0.1, use_random_iter=False):
-    """(train_iter, held_out_iter, vocab): train on the head of the book, evaluate on its tail.
+def load_data_time_machine_split(batch_size, num_steps, held_out=0.1,
+                                 use_random_iter=False):
+    """(train_iter, held_out_iter, vocab): train on the head of the book,
+    evaluate on its tail.
 
-    The held-out iterator reads the tail in a fixed order (sequential, offset 0).
+    The held-out iterator reads the tail in a fixed order (sequential,
+    offset 0).
 
     Defined in chapter 2.
     """
@@ -215,13 +271,15 @@ def load_data_time_machine_split(batch_size, num_steps, held_out=0.1, use_random
     return train_iter, held_out_iter, vocab
 
 
-def load_data_time_machine_val(batch_size, num_steps, held_out=0.1, val_fraction=0.1,
-                               use_random_iter=False):
-    """(train_iter, val_iter, held_out_iter, vocab): chapter 4's split, with a validation slice.
+def load_data_time_machine_val(batch_size, num_steps, held_out=0.1,
+                               val_fraction=0.1, use_random_iter=False):
+    """(train_iter, val_iter, held_out_iter, vocab): chapter 4's split with a
+    validation slice.
 
-    The held-out tail is the same as ``load_data_time_machine_split``'s; the last ``val_fraction``
-    of the training part before it becomes the validation slice (as ``ngram_yardstick`` carves
-    it), and the model trains on the rest. Validation and held-out text are read in order.
+    The held-out tail is the same as ``load_data_time_machine_split``'s;
+    the last ``val_fraction`` of the training part before it becomes the
+    validation slice (as ``ngram_yardstick`` carves it), and the model
+    trains on the rest. Validation and held-out text are read in order.
 
     Defined in chapter 13.
     """

@@ -106,14 +106,19 @@ class Updater:
             self.set_learning_rate(self.scheduler(epoch - 1))
 
     def end_epoch(self, val_ppl):
-        """Take the epoch's validation perplexity (for 'plateau')."""
+        """Take the epoch's validation perplexity; True if it is the lowest yet.
+
+        With 'plateau', ``lr_patience`` epochs in a row without a new lowest
+        one multiply the learning rate by ``factor``.
+        """
         if val_ppl < self.best_ppl:
             self.best_ppl, self.bad_epochs = val_ppl, 0
-            return
+            return True
         self.bad_epochs += 1
         if self.schedule == 'plateau' and self.bad_epochs >= self.lr_patience:
             self.set_learning_rate(self.lr * self.factor)
             self.bad_epochs = 0
+        return False
 
     def __call__(self, batch_size):
         """One update with the last backward pass's gradients / batch_size."""

@@ -1,8 +1,8 @@
 """Repeating a measurement over seeds (chapter 13): mean and range, not one draw."""
 import dataclasses
-import os
 import statistics
 
+from .data import env_cap
 from .training import set_seed
 
 ENV_MAX_SEEDS = 'D2LMINI_MAX_SEEDS'
@@ -44,13 +44,8 @@ def max_seeds(seeds):
 
     Defined in chapter 13.
     """
-    seeds, cap = tuple(seeds), os.environ.get(ENV_MAX_SEEDS)
-    if not cap:
-        return seeds
-    if not cap.isdigit() or int(cap) < 1:
-        raise ValueError(f'{ENV_MAX_SEEDS} must be a positive integer, got '
-                         f'{cap!r}; unset it for full runs')
-    return seeds[:int(cap)]
+    cap = env_cap(ENV_MAX_SEEDS)
+    return tuple(seeds)[:cap]
 
 
 def over_seeds(measure, seeds=(0, 1, 2)):

@@ -319,7 +319,7 @@ def train(args, out):
                                                        grad_norms=norms)
             norms = [n.item() for n in norms]
             val_ppl = d2lmini.evaluate_ppl(net, val_iter, device)
-            updater.end_epoch(val_ppl)
+            improved = updater.end_epoch(val_ppl)  # a new lowest validation perplexity
             metrics = {'train_ppl': train_ppl, 'val_ppl': val_ppl, 'lr': updater.lr,
                        'clipped': sum(n > args.theta for n in norms) / len(norms),
                        'grad_norm': statistics.median(norms), 'tokens_per_sec': speed,
@@ -327,7 +327,6 @@ def train(args, out):
             if args.track_test:  # reported only; nothing below reads it
                 metrics['test_ppl'] = d2lmini.evaluate_ppl(net, test_iter, device)
             run['metrics'].append(metrics)
-            improved = 'best' not in run or val_ppl < run['best']['val_ppl']
             if improved:
                 run['best'] = {'epoch': epoch, 'val_ppl': val_ppl}
             if args.patience is not None and epoch - run['best']['epoch'] >= args.patience:

@@ -8,6 +8,7 @@ import numpy as onp
 from d2l import mxnet as d2l
 from mxnet import autograd, gluon, np
 
+from .data import env_cap
 from .optim import Updater, check_positive, init_params
 
 ENV_MAX_EPOCHS = 'D2LMINI_MAX_EPOCHS'
@@ -26,12 +27,8 @@ def max_epochs(num_epochs):
 
     The test suite sets the cap so that every notebook cell runs in seconds; real runs leave it unset.
     """
-    cap = os.environ.get(ENV_MAX_EPOCHS)
-    if not cap:
-        return num_epochs
-    if not cap.isdigit() or int(cap) < 1:
-        raise ValueError(f'{ENV_MAX_EPOCHS} must be a positive integer, got {cap!r}; unset it for full runs')
-    return min(num_epochs, int(cap))
+    cap = env_cap(ENV_MAX_EPOCHS)
+    return num_epochs if cap is None else min(num_epochs, cap)
 
 
 def output_dir(name):
@@ -234,9 +231,7 @@ def train_ch8(net, train_iter, vocab, lr, num_epochs, device,
         if select_iter is not None:
             select_ppl = evaluate_ppl(net, select_iter, device)
             history['select_ppl'].append(select_ppl)
-            updater.end_epoch(select_ppl)
-            best = history['select_ppl'][best_epoch - 1] if best_epoch else None
-            if best is None or select_ppl < best:
+            if updater.end_epoch(select_ppl):  # a new lowest one
                 best_epoch = epoch
                 if keep_best:
                     best_params = copy_params(net)

@@ -247,3 +247,19 @@ def test_nanogpt_split_summary_reads_the_run(tmp_path):
     # log(4.5) = 1.504 > 1.4697, log(4.3) = 1.459 <= 1.4697: first passed after epoch 2, 121 s
     assert result['first_pass_nanogpt'] == {'epoch': 2, 'seconds': 121.0}
     assert '| 1.4586 |' in nanogpt_split.table(result) and 'epoch 2, after 2 min' in nanogpt_split.table(result)
+    nanogpt_split.plot(result, tmp_path / 'curve.png')
+    assert (tmp_path / 'curve.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+
+
+def test_threads_table_shows_every_round_and_the_ratio_of_medians():
+    from benchmarks import threads
+    results = {'model A': {1: [100.0, 120.0], 2: [150.0, 180.0]}}
+    text = threads.table(results, 'Measured on a test.')
+    assert text.startswith('Measured on a test.\n\n| model |')
+    assert '| model A | 100, 120 | 150, 180 | 1.50× |' in text  # median_high of two: 120 and 180
+
+
+def test_threads_worker_measures_a_model_in_this_process():
+    from benchmarks import threads
+    name = next(iter(threads.MODELS))
+    assert threads.measure(name, batches=2) > 0

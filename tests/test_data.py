@@ -127,6 +127,23 @@ def test_loader_is_reiterable_one_epoch_per_pass():
     assert [X.tolist() for X, _ in fixed] == [X.tolist() for X, _ in fixed] and len(list(fixed)) == 9
 
 
+def test_max_batches_cuts_every_pass_only_when_set(monkeypatch):
+    """The notebook checks' cap: each pass stops after $D2LMINI_MAX_BATCHES minibatches, the same
+    first ones; unset (as in real runs) the loader reads the whole sequence."""
+    loader = d2lmini.SeqDataLoader(list(range(200)), 4, 5, offset=0)
+    monkeypatch.delenv('D2LMINI_MAX_BATCHES', raising=False)
+    whole = [X.tolist() for X, _ in loader]
+    assert d2lmini.data.max_batches() is None and len(whole) == 9
+    monkeypatch.setenv('D2LMINI_MAX_BATCHES', '3')
+    assert [X.tolist() for X, _ in loader] == whole[:3]
+    monkeypatch.setenv('D2LMINI_MAX_BATCHES', '50')
+    assert len(list(loader)) == 9
+    for bad in ('0', 'ten', '-2'):
+        monkeypatch.setenv('D2LMINI_MAX_BATCHES', bad)
+        with pytest.raises(ValueError, match='D2LMINI_MAX_BATCHES must be a positive integer'):
+            list(loader)
+
+
 def test_load_data_time_machine():
     data_iter, vocab = d2lmini.load_data_time_machine(32, 35)
     X, Y = next(iter(data_iter))

@@ -1,4 +1,5 @@
-"""The cell sources of the notebooks hold no control characters other than the newline.
+"""The cell sources of the notebooks hold no control characters other than the newline, and
+the code of the chapters that have been rewrapped fits the rendered page (80 columns).
 
 A control character in a cell is almost always a corrupted escape: a notebook edited from a
 Python string that was not raw turns the ``\\t`` of ``\\top`` into a TAB, the ``\\r`` of
@@ -79,3 +80,39 @@ def test_the_check_finds_what_it_should(tmp_path):
     assert found[0].startswith('broken.ipynb: cell 0 (markdown), line 1, column 13: U+0009 (TAB')
     assert found[1].startswith('broken.ipynb: cell 1 (markdown), line 1 ends in a carriage return')
     assert found[2].startswith('broken.ipynb: cell 2 (code), line 1, column 10: U+000C (FORM FEED')
+
+
+# Rendered code cells scroll sideways beyond 80 characters. These notebooks have been rewrapped;
+# a notebook joins the set when its code (and that of its #@save'd helpers, which
+# test_single_source keeps identical to the package) fits; in the end the set is all of them.
+CODE_WIDTH = 80
+FITS_THE_PAGE = {'01-sequence-models', '02-language-model-data', '03-ngram-models',
+                 '11-decoding', '13-training-well', 'homework-shakespeare'}
+
+
+def long_code_lines(path, width=CODE_WIDTH):
+    """(cell index, line) of every code line longer than ``width`` characters."""
+    cells = json.loads(path.read_text(encoding='utf-8'))['cells']
+    return [(index, line) for index, cell in enumerate(cells) if cell['cell_type'] == 'code'
+            for line in ''.join(cell['source']).split('\n') if len(line) > width]
+
+
+@pytest.mark.parametrize('path', [p for p in NOTEBOOKS if p.stem in FITS_THE_PAGE],
+                         ids=lambda p: p.stem)
+def test_code_fits_the_page(path):
+    found = long_code_lines(path)
+    assert not found, (f'{path.name}: code lines over {CODE_WIDTH} characters (they scroll '
+                       'sideways on the page):\n  ' +
+                       '\n  '.join(f'cell {i}: {line}' for i, line in found))
+
+
+def test_the_width_check_finds_a_long_line(tmp_path):
+    notebook = {'cells': [
+        {'cell_type': 'markdown', 'metadata': {}, 'source': ['m' * 100]},
+        {'cell_type': 'code', 'metadata': {}, 'execution_count': None, 'outputs': [],
+         'source': ['x = 1\n', 'y = ' + '1 + ' * 20 + '1\n']},
+    ], 'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5}
+    path = tmp_path / 'wide.ipynb'
+    path.write_text(json.dumps(notebook), encoding='utf-8')
+    assert [i for i, _ in long_code_lines(path)] == [1]
+    assert set(FITS_THE_PAGE) <= {p.stem for p in NOTEBOOKS}, 'a name in FITS_THE_PAGE is not a notebook'
