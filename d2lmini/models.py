@@ -48,7 +48,8 @@ def check_dropout(dropout):
 
 
 def get_rnn_params(vocab_size, num_hiddens, device):
-    """Weights (normal, std 0.01) and zero biases of a one-layer RNN with a dense output layer.
+    """Weights (normal, std 0.01) and zero biases of a one-layer RNN with a
+    dense output layer.
 
     Defined in chapter 4.
     """
@@ -58,7 +59,7 @@ def get_rnn_params(vocab_size, num_hiddens, device):
         return np.random.normal(scale=0.01, size=shape, ctx=device)
 
     W_xh = normal((num_inputs, num_hiddens))   # input -> hidden
-    W_hh = normal((num_hiddens, num_hiddens))  # hidden -> hidden, the recurrence
+    W_hh = normal((num_hiddens, num_hiddens))  # hidden -> hidden, recurrence
     b_h = np.zeros(num_hiddens, ctx=device)
     W_hq = normal((num_hiddens, num_outputs))  # hidden -> output
     b_q = np.zeros(num_outputs, ctx=device)
@@ -69,7 +70,8 @@ def get_rnn_params(vocab_size, num_hiddens, device):
 
 
 def init_rnn_state(batch_size, num_hiddens, device):
-    """The initial hidden state: a tuple holding one (batch_size, num_hiddens) array of zeros.
+    """The initial hidden state: a tuple holding one (batch_size, num_hiddens)
+    array of zeros.
 
     Defined in chapter 4.
     """
@@ -79,7 +81,8 @@ def init_rnn_state(batch_size, num_hiddens, device):
 def rnn(inputs, state, params):
     """Run the RNN over inputs of shape (num_steps, batch_size, vocab_size).
 
-    Returns outputs (num_steps * batch_size, vocab_size) and the final state (H,).
+    Returns outputs (num_steps * batch_size, vocab_size) and the final
+    state (H,).
 
     Defined in chapter 4.
     """
@@ -89,17 +92,20 @@ def rnn(inputs, state, params):
     for X in inputs:  # one time step at a time: X is (batch_size, vocab_size)
         H = np.tanh(np.dot(X, W_xh) + np.dot(H, W_hh) + b_h)
         hiddens.append(H)
-    # The output layer does not feed back into the recurrence: apply it to all steps at once
+    # The output layer does not feed back into the recurrence: apply it to
+    # all steps at once
     outputs = np.dot(np.concatenate(hiddens, axis=0), W_hq) + b_q
     return outputs, (H,)
 
 
 class RNNModelScratch:
-    """A recurrent language model built from plain functions: one-hot in, logits out.
+    """A recurrent language model built from plain functions: one-hot in,
+    logits out.
 
     Defined in chapter 4.
     """
-    def __init__(self, vocab_size, num_hiddens, device, get_params, init_state, forward_fn):
+    def __init__(self, vocab_size, num_hiddens, device, get_params,
+                 init_state, forward_fn):
         self.vocab_size, self.num_hiddens = vocab_size, num_hiddens
         self.params = get_params(vocab_size, num_hiddens, device)
         self.init_state, self.forward_fn = init_state, forward_fn
@@ -107,8 +113,10 @@ class RNNModelScratch:
     def __call__(self, X, state):
         """X: (batch_size, num_steps) token indices."""
         if X.ndim != 2:
-            raise ValueError(f'X must be a (batch_size, num_steps) array of token indices, got shape {X.shape}')
-        X = npx.one_hot(X.T, self.vocab_size)  # (num_steps, batch_size, vocab_size)
+            raise ValueError('X must be a (batch_size, num_steps) array of '
+                             f'token indices, got shape {X.shape}')
+        # (num_steps, batch_size, vocab_size)
+        X = npx.one_hot(X.T, self.vocab_size)
         return self.forward_fn(X, state, self.params)
 
     def begin_state(self, batch_size, ctx):
@@ -116,10 +124,12 @@ class RNNModelScratch:
 
 
 class RNNModel(nn.Block):
-    """A Gluon recurrent layer (rnn.RNN, rnn.GRU or rnn.LSTM) between one-hot inputs and a dense output.
+    """A Gluon recurrent layer (rnn.RNN, rnn.GRU or rnn.LSTM) between one-hot
+    inputs and a dense output.
 
-    ``dropout`` zeroes that fraction of the recurrent outputs before the dense layer, in training
-    only (chapter 13); the default 0 leaves them as they are.
+    ``dropout`` zeroes that fraction of the recurrent outputs before the
+    dense layer, in training only (chapter 13); the default 0 leaves them as
+    they are.
 
     Defined in chapter 5.
     """
@@ -133,13 +143,17 @@ class RNNModel(nn.Block):
 
     def forward(self, inputs, state):
         """inputs: (batch_size, num_steps) token indices."""
-        X = npx.one_hot(inputs.T, self.vocab_size)  # (num_steps, batch_size, vocab_size)
-        Y, state = self.rnn(X, state)               # Y: (num_steps, batch_size, num_hiddens)
+        # (num_steps, batch_size, vocab_size)
+        X = npx.one_hot(inputs.T, self.vocab_size)
+        # Y: (num_steps, batch_size, num_hiddens)
+        Y, state = self.rnn(X, state)
         output = self.dense(self.dropout(Y.reshape(-1, Y.shape[-1])))
         return output, state
 
     def begin_state(self, *args, **kwargs):
-        """The layer's zero state: a list of arrays (one for RNN/GRU, two for LSTM)."""
+        """The layer's zero state: a list of arrays (one for RNN/GRU, two for
+        LSTM).
+        """
         return self.rnn.begin_state(*args, **kwargs)
 
 
@@ -164,7 +178,8 @@ def zero_param(shape, device):
 
 
 def get_gru_params(vocab_size, num_hiddens, device):
-    """Parameters of a GRU: (W_x*, W_h*, b_*) for the update gate, reset gate and candidate, then W_hq, b_q.
+    """Parameters of a GRU: (W_x*, W_h*, b_*) for the update gate, reset gate
+    and candidate, then W_hq, b_q.
 
     Defined in chapter 6.
     """
@@ -173,13 +188,16 @@ def get_gru_params(vocab_size, num_hiddens, device):
         params += [normal_param((vocab_size, num_hiddens), device),
                    normal_param((num_hiddens, num_hiddens), device),
                    zero_param(num_hiddens, device)]
-    return params + [normal_param((num_hiddens, vocab_size), device), zero_param(vocab_size, device)]
+    return params + [normal_param((num_hiddens, vocab_size), device),
+                     zero_param(vocab_size, device)]
 
 
 def gru(inputs, state, params):
-    """Run a GRU over inputs (num_steps, batch_size, vocab_size); same signature as ``rnn``.
+    """Run a GRU over inputs (num_steps, batch_size, vocab_size); same
+    signature as ``rnn``.
 
-    The state is (H,), as for the plain RNN, so ``init_rnn_state`` serves the GRU too.
+    The state is (H,), as for the plain RNN, so ``init_rnn_state`` serves the
+    GRU too.
 
     Defined in chapter 6.
     """
@@ -187,9 +205,12 @@ def gru(inputs, state, params):
     H, = state
     hiddens = []
     for X in inputs:
-        Z = npx.sigmoid(np.dot(X, W_xz) + np.dot(H, W_hz) + b_z)        # update gate
-        R = npx.sigmoid(np.dot(X, W_xr) + np.dot(H, W_hr) + b_r)        # reset gate
-        H_tilde = np.tanh(np.dot(X, W_xh) + np.dot(R * H, W_hh) + b_h)  # candidate state
+        # update gate
+        Z = npx.sigmoid(np.dot(X, W_xz) + np.dot(H, W_hz) + b_z)
+        # reset gate
+        R = npx.sigmoid(np.dot(X, W_xr) + np.dot(H, W_hr) + b_r)
+        # candidate state
+        H_tilde = np.tanh(np.dot(X, W_xh) + np.dot(R * H, W_hh) + b_h)
         H = Z * H + (1 - Z) * H_tilde
         hiddens.append(H)
     outputs = np.dot(np.concatenate(hiddens, axis=0), W_hq) + b_q
@@ -197,21 +218,24 @@ def gru(inputs, state, params):
 
 
 def get_lstm_params(vocab_size, num_hiddens, device):
-    """Parameters of an LSTM: (W_x*, W_h*, b_*) for the input, forget and output gates and the candidate cell,
-    then W_hq, b_q.
+    """Parameters of an LSTM: (W_x*, W_h*, b_*) for the input, forget and
+    output gates and the candidate cell, then W_hq, b_q.
 
     Defined in chapter 7.
     """
     params = []
-    for _ in ('input gate I', 'forget gate F', 'output gate O', 'candidate cell'):
+    for _ in ('input gate I', 'forget gate F', 'output gate O',
+              'candidate cell'):
         params += [normal_param((vocab_size, num_hiddens), device),
                    normal_param((num_hiddens, num_hiddens), device),
                    zero_param(num_hiddens, device)]
-    return params + [normal_param((num_hiddens, vocab_size), device), zero_param(vocab_size, device)]
+    return params + [normal_param((num_hiddens, vocab_size), device),
+                     zero_param(vocab_size, device)]
 
 
 def init_lstm_state(batch_size, num_hiddens, device):
-    """The LSTM's initial state: a pair (H, C) of (batch_size, num_hiddens) zero arrays.
+    """The LSTM's initial state: a pair (H, C) of (batch_size, num_hiddens)
+    zero arrays.
 
     Defined in chapter 7.
     """
@@ -220,18 +244,24 @@ def init_lstm_state(batch_size, num_hiddens, device):
 
 
 def lstm(inputs, state, params):
-    """Run an LSTM over inputs (num_steps, batch_size, vocab_size); the state is the pair (H, C).
+    """Run an LSTM over inputs (num_steps, batch_size, vocab_size); the state
+    is the pair (H, C).
 
     Defined in chapter 7.
     """
-    (W_xi, W_hi, b_i, W_xf, W_hf, b_f, W_xo, W_ho, b_o, W_xc, W_hc, b_c, W_hq, b_q) = params
+    (W_xi, W_hi, b_i, W_xf, W_hf, b_f, W_xo, W_ho, b_o, W_xc, W_hc, b_c,
+     W_hq, b_q) = params
     H, C = state
     hiddens = []
     for X in inputs:
-        I = npx.sigmoid(np.dot(X, W_xi) + np.dot(H, W_hi) + b_i)      # input gate
-        F = npx.sigmoid(np.dot(X, W_xf) + np.dot(H, W_hf) + b_f)      # forget gate
-        O = npx.sigmoid(np.dot(X, W_xo) + np.dot(H, W_ho) + b_o)      # output gate
-        C_tilde = np.tanh(np.dot(X, W_xc) + np.dot(H, W_hc) + b_c)    # candidate cell
+        # input gate
+        I = npx.sigmoid(np.dot(X, W_xi) + np.dot(H, W_hi) + b_i)
+        # forget gate
+        F = npx.sigmoid(np.dot(X, W_xf) + np.dot(H, W_hf) + b_f)
+        # output gate
+        O = npx.sigmoid(np.dot(X, W_xo) + np.dot(H, W_ho) + b_o)
+        # candidate cell
+        C_tilde = np.tanh(np.dot(X, W_xc) + np.dot(H, W_hc) + b_c)
         C = F * C + I * C_tilde
         H = O * np.tanh(C)
         hiddens.append(H)

@@ -45,7 +45,8 @@ def output_dir(name):
 
 
 def detach_state(state):
-    """A copy of the state cut from its computation graph (arrays, or tuples/lists of arrays).
+    """A copy of the state cut from its computation graph (arrays, or
+    tuples/lists of arrays).
 
     Defined in chapter 4.
     """
@@ -55,53 +56,67 @@ def detach_state(state):
 
 
 def check_prefix(prefix, num_preds, vocab):
-    """Refuse (ValueError) an empty prefix, characters not in the vocabulary, or a bad num_preds.
+    """Refuse (ValueError) an empty prefix, characters not in the vocabulary,
+    or a bad num_preds.
 
-    Unknown characters are refused rather than read as '<unk>', which the model never saw in training.
+    Unknown characters are refused rather than read as '<unk>', which the
+    model never saw in training.
 
     Defined in chapter 4.
     """
     if not prefix:
-        raise ValueError('prefix is empty: give at least one character to start from, e.g. "time traveller"')
-    unknown = sorted({char for char in prefix if char not in vocab.token_to_idx})
+        raise ValueError('prefix is empty: give at least one character to '
+                         'start from, e.g. "time traveller"')
+    unknown = sorted({char for char in prefix
+                      if char not in vocab.token_to_idx})
     if unknown:
-        known = ''.join(sorted(token for token in vocab.idx_to_token if len(token) == 1))
-        raise ValueError(f'prefix {prefix!r} has characters that are not in the vocabulary: {unknown}. '
-                         f'Use only characters the model was trained on: {known!r} (for text cleaned '
-                         'to letters only, try prefix.lower() without punctuation).')
+        known = ''.join(sorted(token for token in vocab.idx_to_token
+                               if len(token) == 1))
+        raise ValueError(f'prefix {prefix!r} has characters that are not in '
+                         f'the vocabulary: {unknown}. Use only characters '
+                         f'the model was trained on: {known!r} (for text '
+                         'cleaned to letters only, try prefix.lower() '
+                         'without punctuation).')
     if not isinstance(num_preds, int) or num_preds < 0:
-        raise ValueError(f'num_preds must be a non-negative int, got {num_preds!r}')
+        raise ValueError(
+            f'num_preds must be a non-negative int, got {num_preds!r}')
 
 
 def predict_ch8(prefix, num_preds, net, vocab, device):
-    """Feed ``prefix`` through the net to warm up its state, then append ``num_preds`` greedy characters.
+    """Feed ``prefix`` through the net to warm up its state, then append
+    ``num_preds`` greedy characters.
 
     Defined in chapter 4.
     """
     check_prefix(prefix, num_preds, vocab)
     outputs = vocab[list(prefix)]
     state = net.begin_state(batch_size=1, ctx=device)
-    if len(outputs) > 1:  # warm-up: run over the prefix, ignoring the predictions
+    # Warm-up: run over the prefix, ignoring the predictions
+    if len(outputs) > 1:
         _, state = net(np.array([outputs[:-1]], ctx=device), state)
-    for _ in range(num_preds):  # predict: feed the last token, append the most likely next one
+    # Predict: feed the last token, append the most likely next one
+    for _ in range(num_preds):
         y, state = net(np.array([[outputs[-1]]], ctx=device), state)
         outputs.append(int(y.argmax(axis=1)[0]))
     return ''.join(vocab.to_tokens(outputs))
 
 
 def grad_clipping(net, theta):
-    """Rescale the gradients so that their global L2 norm is at most ``theta``; return that norm.
+    """Rescale the gradients so that their global L2 norm is at most
+    ``theta``; return that norm.
 
     ``net`` is a Gluon block or a scratch model with a ``params`` list.
 
     Defined in chapter 4.
     """
     if isinstance(net, gluon.Block):
-        params = [p.data() for p in net.collect_params().values() if p.grad_req != 'null']
+        params = [p.data() for p in net.collect_params().values()
+                  if p.grad_req != 'null']
     else:
         params = net.params
     norm = np.sqrt(sum((p.grad ** 2).sum() for p in params))
-    # g <- g * min(1, theta / ||g||), computed on the device without a round trip to Python
+    # g <- g * min(1, theta / ||g||), computed on the device without a round
+    # trip to Python
     scale = np.minimum(1, theta / norm)
     for param in params:
         grad = param.grad
@@ -109,22 +124,27 @@ def grad_clipping(net, theta):
     return norm  # the norm before clipping, still on the device
 
 
-def train_epoch_ch8(net, train_iter, loss, updater, device, use_random_iter, theta=1,
-                    grad_norms=None):
-    """Train one epoch, clipping gradients to norm ``theta``; return (perplexity, tokens per second).
+def train_epoch_ch8(net, train_iter, loss, updater, device, use_random_iter,
+                    theta=1, grad_norms=None):
+    """Train one epoch, clipping gradients to norm ``theta``; return
+    (perplexity, tokens per second).
 
-    If ``grad_norms`` is a list, each step's gradient norm (before clipping) is appended to it.
+    If ``grad_norms`` is a list, each step's gradient norm (before clipping)
+    is appended to it.
 
     Defined in chapter 4.
     """
     state, timer = None, d2l.Timer()
-    total_loss, num_tokens = np.zeros(1, ctx=device), 0  # summed on the device, read once at the end
+    # Summed on the device, read once at the end
+    total_loss, num_tokens = np.zeros(1, ctx=device), 0
     for X, Y in train_iter:
         if state is None or use_random_iter:
-            # A fresh state at the first batch, and for every batch of random samples
+            # A fresh state at the first batch, and for every batch of
+            # random samples
             state = net.begin_state(batch_size=X.shape[0], ctx=device)
         else:
-            # Keep the values but cut the graph: backpropagation stops at this batch
+            # Keep the values but cut the graph: backpropagation stops at
+            # this batch
             state = detach_state(state)
         y = Y.T.reshape(-1)  # time-major, to match the outputs
         X, y = X.as_in_ctx(device), y.as_in_ctx(device)
@@ -143,7 +163,8 @@ def train_epoch_ch8(net, train_iter, loss, updater, device, use_random_iter, the
 
 
 def evaluate_ppl(net, data_iter, device):
-    """Perplexity on data read in order, carrying the state from batch to batch; no training.
+    """Perplexity on data read in order, carrying the state from batch to
+    batch; no training.
 
     Defined in chapter 4.
     """
@@ -156,7 +177,8 @@ def evaluate_ppl(net, data_iter, device):
         total_loss += loss(y_hat, Y.T.reshape(-1).as_in_ctx(device)).sum()
         num_tokens += Y.size
     if num_tokens == 0:
-        raise ValueError('data_iter yielded no minibatches: nothing to evaluate')
+        raise ValueError(
+            'data_iter yielded no minibatches: nothing to evaluate')
     return math.exp(total_loss.item() / num_tokens)
 
 

@@ -82,12 +82,11 @@ def test_the_check_finds_what_it_should(tmp_path):
     assert found[2].startswith('broken.ipynb: cell 2 (code), line 1, column 10: U+000C (FORM FEED')
 
 
-# Rendered code cells scroll sideways beyond 80 characters. These notebooks have been rewrapped;
-# a notebook joins the set when its code (and that of its #@save'd helpers, which
-# test_single_source keeps identical to the package) fits; in the end the set is all of them.
+# Rendered code cells scroll sideways beyond 80 characters. The #@save'd helpers are covered
+# too: test_single_source keeps them identical to the package. Chapters 10 and 12 are rewrapped
+# but not yet re-run with the rewrapped code, so their stored code stays as it ran, for now.
 CODE_WIDTH = 80
-FITS_THE_PAGE = {'01-sequence-models', '02-language-model-data', '03-ngram-models',
-                 '11-decoding', '13-training-well', 'homework-shakespeare'}
+NOT_YET_REWRAPPED = {'10-embeddings', '12-hidden-units'}
 
 
 def long_code_lines(path, width=CODE_WIDTH):
@@ -97,7 +96,7 @@ def long_code_lines(path, width=CODE_WIDTH):
             for line in ''.join(cell['source']).split('\n') if len(line) > width]
 
 
-@pytest.mark.parametrize('path', [p for p in NOTEBOOKS if p.stem in FITS_THE_PAGE],
+@pytest.mark.parametrize('path', [p for p in NOTEBOOKS if p.stem not in NOT_YET_REWRAPPED],
                          ids=lambda p: p.stem)
 def test_code_fits_the_page(path):
     found = long_code_lines(path)
@@ -115,4 +114,4 @@ def test_the_width_check_finds_a_long_line(tmp_path):
     path = tmp_path / 'wide.ipynb'
     path.write_text(json.dumps(notebook), encoding='utf-8')
     assert [i for i, _ in long_code_lines(path)] == [1]
-    assert set(FITS_THE_PAGE) <= {p.stem for p in NOTEBOOKS}, 'a name in FITS_THE_PAGE is not a notebook'
+    assert NOT_YET_REWRAPPED <= {p.stem for p in NOTEBOOKS}, 'a name in NOT_YET_REWRAPPED is not a notebook'
