@@ -720,7 +720,8 @@ def embedding_lookup():
 
 @figure('decoding-loop')
 def decoding_loop():
-    fig, ax = canvas(10, 4.9, (-1.3, 22.6), (-1.5, 8.2))
+    # wider than the other figures, so that the right-hand panel holds its text at the same scale
+    fig, ax = canvas(11.1, 4.9, (-1.3, 25.2), (-1.5, 8.2))
     y_in, y_net, y_choose, y_out = 0, 1.8, 4.4, 6.2
     # warm-up: the prefix but its last character, in one call; its scores are thrown away
     wx = 2.4
@@ -771,16 +772,16 @@ def decoding_loop():
     for y in (y_in, y_net):
         ax.text(xs[2] + 2.35, y, r'$\cdots$', ha='center', va='center', fontsize=14)
     # what 'choose' is: greedy (predict_ch8) or sampling (predict_sample)
-    px = 19.55
+    px, pw = 20.75, 8.2  # centre and width of the two boxes
     box(ax, px, 7.3, 1.8, 0.8, 'choose', fc=GATE, fontsize=11)
     ax.text(px, 6.55, r'from the 28 scores $\mathbf{o}$:', ha='center', va='center',
             fontsize=10)
-    box(ax, px, 5.1, 5.8, 1.5, '', fc='white')
+    box(ax, px, 5.1, pw, 1.5, '', fc='white')
     ax.text(px, 5.45, 'greedy (predict_ch8)', ha='center', va='center', fontsize=10.5,
             weight='bold')
     ax.text(px, 4.8, r'$c = \mathrm{argmax}_j\ o_j$', ha='center', va='center', fontsize=12)
     ax.text(px, 3.95, 'or', ha='center', va='center', fontsize=10, color=GREY)
-    box(ax, px, 1.55, 5.8, 4.3, '', fc='white')
+    box(ax, px, 1.55, pw, 4.3, '', fc='white')
     ax.text(px, 3.25, 'sampling (predict_sample)', ha='center', va='center', fontsize=10.5,
             weight='bold')
     steps = [r'$o_0 = -\infty$: <unk> never drawn',
@@ -788,7 +789,7 @@ def decoding_loop():
              r'$\mathbf{p} = \mathrm{softmax}(\mathbf{o}\,/\,T)$',
              r'draw $c$ from $\mathbf{p}$ (NumPy)']
     for k, text in enumerate(steps):
-        ax.text(px - 2.6, 2.45 - k * 0.82, f'{k + 1}. {text}', ha='left', va='center',
+        ax.text(px - pw / 2 + 0.3, 2.45 - k * 0.82, f'{k + 1}. {text}', ha='left', va='center',
                 fontsize=10.5)
     return fig
 
