@@ -211,10 +211,24 @@ class SeqDataLoader:
     """An iterable over minibatches of one token sequence, ``corpus``; each
     pass is one epoch.
 
+    ``use_random_iter`` picks random sampling (a new shuffle every epoch)
+    instead of sequential partitioning. ``offset`` (sequential only, 0 to
+    ``num_steps``) fixes where reading starts; by default each epoch draws
+    one.
+
     Defined in chapter 2.
     """
     def __init__(self, corpus, batch_size, num_steps, use_random_iter=False,
                  offset=None):
+        if use_random_iter and offset is not None:
+            raise ValueError(
+                f'offset={offset!r} is for sequential partitioning only: '
+                'random sampling draws a new offset every epoch. Drop '
+                'offset, or pass use_random_iter=False.')
+        if offset is not None and not 0 <= offset <= num_steps:
+            raise ValueError(
+                f'offset={offset!r} is outside 0 to num_steps={num_steps}: '
+                'larger offsets would only skip whole windows.')
         # Fail now, not in the middle of an epoch
         check_batch_shape(len(corpus), batch_size, num_steps, use_random_iter)
         self.corpus = corpus

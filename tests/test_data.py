@@ -115,6 +115,21 @@ def test_loader_at_the_smallest_allowed_corpus_yields_a_batch(use_random_iter):
         d2lmini.SeqDataLoader(list(range(needed - 1)), 2, 5, use_random_iter)
 
 
+def test_loader_refuses_an_offset_with_random_sampling():
+    """Random sampling draws its own offset every epoch, so a fixed one would be ignored: say so."""
+    with pytest.raises(ValueError, match=r'offset=0 is for sequential partitioning only.*use_random_iter=False'):
+        d2lmini.SeqDataLoader(list(range(100)), 2, 5, use_random_iter=True, offset=0)
+    assert len(list(d2lmini.SeqDataLoader(list(range(100)), 2, 5, use_random_iter=True))) >= 1
+    assert len(list(d2lmini.SeqDataLoader(list(range(100)), 2, 5, offset=0))) >= 1
+
+
+@pytest.mark.parametrize('offset', [-1, 6])
+def test_loader_refuses_an_offset_outside_0_to_num_steps(offset):
+    with pytest.raises(ValueError, match=rf'offset={offset} is outside 0 to num_steps=5'):
+        d2lmini.SeqDataLoader(list(range(100)), 2, 5, offset=offset)
+    assert len(list(d2lmini.SeqDataLoader(list(range(100)), 2, 5, offset=5))) >= 1
+
+
 def test_loader_is_reiterable_one_epoch_per_pass():
     """Each pass over a loader is a whole new epoch: random sampling draws new subsequences each time,
     sequential reading from a fixed offset repeats itself."""
