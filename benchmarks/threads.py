@@ -54,10 +54,13 @@ def run_worker(name, threads, batches):
     """``measure`` in a fresh process with OMP_NUM_THREADS=threads; its tokens per second."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     env.pop('D2LMINI_MAX_BATCHES', None)
-    out = subprocess.run([sys.executable, '-m', 'benchmarks.threads', '--worker', name,
-                          '--batches', str(batches)], env=env, check=True, capture_output=True,
-                         text=True, cwd=HERE.parent).stdout
-    return json.loads(out.strip().splitlines()[-1])['tokens_per_sec']
+    done = subprocess.run([sys.executable, '-m', 'benchmarks.threads', '--worker', name,
+                           '--batches', str(batches)], env=env, capture_output=True,
+                          text=True, cwd=HERE.parent)
+    if done.returncode:
+        last = (done.stderr.strip().splitlines() or ['(no message)'])[-1]
+        raise SystemExit(f'the worker for {name!r} with {threads} thread(s) failed: {last}')
+    return json.loads(done.stdout.strip().splitlines()[-1])['tokens_per_sec']
 
 
 def table(results, machine):

@@ -263,3 +263,11 @@ def test_threads_worker_measures_a_model_in_this_process():
     from benchmarks import threads
     name = next(iter(threads.MODELS))
     assert threads.measure(name, batches=2) > 0
+
+
+def test_a_failing_threads_worker_says_which_setting_and_why():
+    """The worker's own last line of stderr, not a bare CalledProcessError."""
+    from benchmarks import threads
+    with pytest.raises(SystemExit, match=r"the worker for 'no such model' with 1 thread\(s\) "
+                                         r"failed: KeyError: 'no such model'"):
+        threads.run_worker('no such model', 1, batches=1)
